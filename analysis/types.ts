@@ -154,3 +154,31 @@ export interface AnalysisResult {
   /** Timings of the stages in seconds, for the benchmark; not written to outputs. */
   timings: Record<string, number>;
 }
+
+/**
+ * Packed per-model correctness: bit s of row m is 1 when model m gets sample s right
+ * (top-1 == label). Built by correctnessFromPredictions, or generated directly for huge inputs.
+ */
+export interface CorrectnessMatrix {
+  models: number;
+  samples: number;
+  /** 32-bit words per row: a multiple of 64 (rows padded to 2,048 samples); padding bits are 0. */
+  stride: number;
+  /** models × stride words, row-major: sample s of model m is bit (s & 31) of word m*stride + (s >>> 5). */
+  words: Uint32Array;
+}
+
+/** Input of analyzeCorrectness: correctness already packed, predictions only where ensembles need them. */
+export interface CorrectnessInput {
+  /** Model names in row order of `correctness`. */
+  modelNames: string[];
+  correctness: CorrectnessMatrix;
+  /** Ground-truth class per sample. */
+  labels: Int32Array;
+  numClasses: number;
+  classNames?: string[];
+  /** Sample ids; absent means each sample's index as a string. */
+  sampleIds?: string[];
+  /** Predictions in row order, for the majority-vote and mean-probability ensembles; absent skips them. */
+  predictions?: ModelPredictions[];
+}

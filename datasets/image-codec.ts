@@ -1,0 +1,40 @@
+/**
+ * Image checks and encoding with sharp (libvips), the library the inference stage decodes with.
+ */
+import sharp from 'sharp';
+import { IngestError, errText } from './ingest-error.js';
+
+/** File name endings treated as images in folder sources (compared case-insensitively). */
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
+
+/** True when the file name ends in one of IMAGE_EXTENSIONS. */
+export function isImageFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/**
+ * Checks that encoded image bytes decode fully: `metadata()` reads only the header, so a
+ * truncated JPEG passes it; decoding every pixel (with libvips warnings as errors) does not.
+ * @param file path named in the error
+ */
+export async function checkImage(bytes: Buffer, file: string): Promise<void> {
+  try {
+    const meta = await sharp(bytes, { failOn: 'warning' }).metadata();
+    if (!meta.width || !meta.height) throw new Error('no image size in the header');
+    await sharp(bytes, { failOn: 'warning' }).raw().toBuffer();
+  } catch (err) {
+    throw new IngestError(`ingest: image ${file} cannot be decoded (${errText(err)})`, { cause: err });
+  }
+}
+
+/**
+ * Encodes 8-bit grayscale pixels (row-major) as a one-channel PNG. Settings are fixed, so the
+ * same pixels always give the same bytes (sharp writes no timestamp or metadata by default).
+ */
+export function encodeGrayPng(pixels: Buffer, width: number, height: number): Promise<Buffer> {
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 9, adaptiveFiltering: true, palette: false })
+    .toBuffer();
+}

@@ -1,0 +1,83 @@
+/**
+ * crossfix workers. An inference worker loads a TF.js backend once and runs inferShard activities on the
+ * inference task queue; an analysis worker runs the workflows and the CPU activities (run preparation,
+ * analysis, summaries) on the analysis task queue. Heavy things (backend, model cache, S3 client) are created
+ * once per worker and handed to the activity factories.
+ */
+import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import type { Config } from '../infra/config.js';
+import { S3Store } from '../infra/store.js';
+import { connectWorker } from '../infra/temporal.js';
+import type { BackendName } from './backend.js';
+import { workflowBundle } from './bundle.js';
+
+export type WorkerKind = 'inference' | 'analysis';
+
+export interface CrossfixWorkerOptions {
+  kind: WorkerKind;
+  config: Config;
+  /** Preferred TF.js backend (inference only). @default best available: tensorflow-gpu, tensorflow, wasm, cpu */
+  backend?: BackendName;
+  /**
+   * Activities run at once by this worker. @default 1 for inference (one inference per device: the wasm and
+   * cpu backends are single-threaded, native backends use every core), 2 for analysis
+   */
+  concurrency?: number;
+  /** Override of the task queue from the configuration (tests use unique queues). */
+  taskQueue?: string;
+  /** An existing connection to reuse (tests). */
+  connection?: NativeConnection;
+}
+
+let runtimeInstalled = false;
+
+/** Keeps Temporal core's own logging at warn level unless CROSSFIX_LOG_LEVEL says otherwise. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.CROSSFIX_LOG_LEVEL ?? 'WARN').toUpperCase() as 'WARN';
+  try {
+    Runtime.install({ logger: new (class {
+      log(l: string, m: string, meta?: object) { if (rank(l) >= rank(level)) console.error(`[${l}] ${m}`, meta ?? ''); }
+      trace() {}
+      debug(m: string, meta?: object) { this.log('DEBUG', m, meta); }
+      info(m: string, meta?: object) { this.log('INFO', m, meta); }
+      warn(m: string, meta?: object) { this.log('WARN', m, meta); }
+      error(m: string, meta?: object) { this.log('ERROR', m, meta); }
+    })() });
+  } catch {
+    // a runtime was already installed by the embedding process; keep it
+  }
+}
+
+function rank(level: string): number {
+  return ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].indexOf(level.toUpperCase());
+}
+
+/** Creates (but does not run) a worker of the given kind. */
+export async function createCrossfixWorker(opts: CrossfixWorkerOptions): Promise<Worker> {
+  installRuntime();
+  const store = new S3Store(opts.config.s3);
+  const connection = opts.connection ?? (await connectWorker(opts.config.temporal));
+  const namespace = opts.config.temporal.namespace;
+  if (opts.kind === 'inference') {
+    const [{ selectBackend }, { createInferenceActivities }] = await Promise.all([
+      import('./backend.js'), import('../activities/infer-shard.js')]);
+    const backend = await selectBackend(opts.backend);
+    for (const f of backend.failures) console.error(`worker: backend ${f.name} unavailable: ${f.reason}`);
+    console.error(`worker: inference backend ${backend.name}`);
+    return Worker.create({
+      connection, namespace, taskQueue: opts.taskQueue ?? opts.config.inferenceQueue,
+      activities: createInferenceActivities({ store, backend }),
+      maxConcurrentActivityTaskExecutions: opts.concurrency ?? 1,
+    });
+  }
+  const [{ createControlActivities }, { createAnalysisActivities }] = await Promise.all([
+    import('../activities/prepare-run.js'), import('../activities/analyze.js')]);
+  return Worker.create({
+    connection, namespace, taskQueue: opts.taskQueue ?? opts.config.analysisQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...createControlActivities({ store }), ...createAnalysisActivities({ store }) },
+    maxConcurrentActivityTaskExecutions: opts.concurrency ?? 2,
+  });
+}
