@@ -308,6 +308,7 @@ async function loadTfModel(handler: tf.io.IOHandler, card: ModelCard, where: str
   try {
     return card.modelFormat === 'graph' ? await loadGraphModel(handler) : await loadLayersModel(handler);
   } catch (err) {
+    if (err instanceof ModelStoreError) throw err;
     throw new ModelStoreError(`${where}: TF.js cannot load the ${card.modelFormat} model (${(err as Error).message})`, { cause: err });
   }
 }

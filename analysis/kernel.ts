@@ -8,9 +8,23 @@ import { I32, V128, assembleModule, memarg, op, simd, simdOp, sleb, uleb, type W
 /** Bytes the counting loop consumes per iteration (16 vectors); lengths are multiples of it. */
 export const KERNEL_CHUNK_BYTES = 256;
 
+/** The part of a WebAssembly.Memory the engine uses (lib ES2023 carries no WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** Compiled kernels bound to one linear memory. */
 export interface Kernel {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   /** out[j] += popcount(x & c_j) over nBytes, for c_j = c + j*rowBytes, j < numC (out: u32 array). */
   countMany(x: number, c: number, rowBytes: number, numC: number, nBytes: number, out: number): void;
   /** dst = a & b over nBytes. */
@@ -83,11 +97,11 @@ function bitwiseFunction(name: string, code: number): WasmFunction {
   return { name, params: [I32, I32, I32, I32], results: [], locals: [I32], body };
 }
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: object | undefined;
 
 /** The kernel module, compiled on first use. */
-export function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(
+export function kernelModule(): object {
+  compiled ??= new wasm.Module(
     assembleModule([countManyFunction(), bitwiseFunction('and', simd.and), bitwiseFunction('or', simd.or)]),
   );
   return compiled;
@@ -96,8 +110,8 @@ export function kernelModule(): WebAssembly.Module {
 /** Instantiates the kernels over a fresh memory of at least `bytes` bytes. */
 export function createKernel(bytes: number): Kernel {
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
+  const memory = new wasm.Memory({ initial: pages });
+  const instance = new wasm.Instance(kernelModule(), { env: { memory } });
   const e = instance.exports as unknown as Omit<Kernel, 'memory'>;
   return { memory, countMany: e.countMany, and: e.and, or: e.or };
 }

@@ -184,20 +184,20 @@ class TransformerBlock(nn.Module):
 
 
 class ViTMini(nn.Module):
-    """Patch-4 ViT: 49 tokens, dim 64, 4 heads, depth 4, learned position embedding, mean pooling."""
+    """Patch-7 ViT: 16 tokens, dim 64, 4 heads, depth 4, learned position embedding, mean pooling."""
 
-    def __init__(self, dim=64, depth=4, heads=4):
+    def __init__(self, dim=64, depth=4, heads=4, patch=7):
         super().__init__()
-        self.dim = dim
-        self.embed = nn.Conv2d(1, dim, 4, 4)
-        self.pos = nn.Parameter(torch.zeros(1, 49, dim))
+        self.dim, self.tokens = dim, (28 // patch) ** 2
+        self.embed = nn.Conv2d(1, dim, patch, patch)
+        self.pos = nn.Parameter(torch.zeros(1, self.tokens, dim))
         nn.init.trunc_normal_(self.pos, std=0.02)
-        self.blocks = nn.Sequential(*[TransformerBlock(dim, heads, 49, 2 * dim) for _ in range(depth)])
+        self.blocks = nn.Sequential(*[TransformerBlock(dim, heads, self.tokens, 2 * dim) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, 10)
 
     def forward(self, x):
-        x = self.embed(x).reshape(-1, self.dim, 49).transpose(1, 2) + self.pos
+        x = self.embed(x).reshape(-1, self.dim, self.tokens).transpose(1, 2) + self.pos
         x = self.norm(self.blocks(x))
         return self.head(x.mean(dim=1))
 
@@ -227,12 +227,12 @@ class LayerNorm2d(nn.LayerNorm):
 class ConvNeXtMini(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, 32, 2, 2), LayerNorm2d(32, eps=1e-6))
-        self.stage1 = nn.Sequential(ConvNeXtBlock(32), ConvNeXtBlock(32))
-        self.down = nn.Sequential(LayerNorm2d(32, eps=1e-6), nn.Conv2d(32, 64, 2, 2))
-        self.stage2 = nn.Sequential(ConvNeXtBlock(64), ConvNeXtBlock(64))
-        self.norm = nn.LayerNorm(64, eps=1e-6)
-        self.head = nn.Linear(64, 10)
+        self.stem = nn.Sequential(nn.Conv2d(1, 24, 2, 2), LayerNorm2d(24, eps=1e-6))
+        self.stage1 = nn.Sequential(ConvNeXtBlock(24))
+        self.down = nn.Sequential(LayerNorm2d(24, eps=1e-6), nn.Conv2d(24, 48, 2, 2))
+        self.stage2 = nn.Sequential(ConvNeXtBlock(48), ConvNeXtBlock(48))
+        self.norm = nn.LayerNorm(48, eps=1e-6)
+        self.head = nn.Linear(48, 10)
 
     def forward(self, x):
         x = self.stage2(self.down(self.stage1(self.stem(x))))
