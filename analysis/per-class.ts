@@ -28,7 +28,8 @@ export function countCorrectModels(matrix: CorrectnessMatrix): Uint16Array {
       let x = words[row + w]!;
       const base = w << 5;
       while (x !== 0) {
-        counts[base + 31 - Math.clz32(x & -x)]++;
+        const s = base + 31 - Math.clz32(x & -x);
+        counts[s] = counts[s]! + 1;
         x &= x - 1;
       }
     }
@@ -43,8 +44,9 @@ export function classTallies(matrix: CorrectnessMatrix, labels: Int32Array, numC
   const samples = new Float64Array(numClasses);
   const rightSum = new Float64Array(numClasses);
   for (let s = 0; s < labels.length; s++) {
-    samples[labels[s]!]++;
-    rightSum[labels[s]!] += rightCount[s]!;
+    const c = labels[s]!;
+    samples[c] = samples[c]! + 1;
+    rightSum[c] = rightSum[c]! + rightCount[s]!;
   }
   const correct = new Float64Array(n * numClasses);
   const weighted = new Float64Array(n * numClasses);
@@ -71,8 +73,8 @@ function sumCorrect(
     while (x !== 0) {
       const s = base + 31 - Math.clz32(x & -x);
       const at = offset + labels[s]!;
-      correct[at]++;
-      weighted[at] += rightCount[s]!;
+      correct[at] = correct[at]! + 1;
+      weighted[at] = weighted[at]! + rightCount[s]!;
       x &= x - 1;
     }
   }

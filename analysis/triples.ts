@@ -88,18 +88,28 @@ export function tripleUnion(gram: Uint32Array, n: number, a: number, b: number, 
   return single - gram[a * n + b]! - gram[a * n + c]! - gram[b * n + c]! + abc;
 }
 
-/** TripleResults for a range that starts at `start`, from its tripleRange counts. */
-export function tripleResults(
-  names: string[], gram: Uint32Array, samples: number, start: number, intersections: Uint32Array,
-): TripleResult[] {
-  const n = names.length;
-  const out: TripleResult[] = [];
-  if (intersections.length === 0) return out;
+/** Union counts for a range that starts at `start`, from its tripleRange intersection counts. */
+export function tripleUnions(gram: Uint32Array, n: number, start: number, intersections: Uint32Array): Uint32Array {
+  const unions = new Uint32Array(intersections.length);
+  if (intersections.length === 0) return unions;
   let [a, b, c] = tripleAt(n, start);
   for (let i = 0; i < intersections.length; i++) {
-    const unionCorrect = tripleUnion(gram, n, a, b, c, intersections[i]!);
-    out.push({ models: [names[a]!, names[b]!, names[c]!], unionCorrect, virtualAccuracy: unionCorrect / samples });
+    unions[i] = tripleUnion(gram, n, a, b, c, intersections[i]!);
     [a, b, c] = nextTriple(n, a, b, c);
+  }
+  return unions;
+}
+
+/** TripleResults for a range that starts at `start`, from its union counts. */
+export function tripleResults(names: string[], samples: number, start: number, unions: Uint32Array): TripleResult[] {
+  const out: TripleResult[] = [];
+  if (unions.length === 0) return out;
+  let [a, b, c] = tripleAt(names.length, start);
+  for (const unionCorrect of unions) {
+    out.push({
+      models: [names[a]!, names[b]!, names[c]!], unionCorrect, virtualAccuracy: samples === 0 ? 0 : unionCorrect / samples,
+    });
+    [a, b, c] = nextTriple(names.length, a, b, c);
   }
   return out;
 }

@@ -42,6 +42,11 @@ export interface AnalysisOptions {
   confidence?: number;
   /** Whether to compute all triples (they can be chunked elsewhere for large N). @default true */
   triples?: boolean;
+  /**
+   * Most Poisson draws the pair intervals may take (pairs × resamples × 4); above it pair intervals
+   * are left out and a note says so. Accuracy intervals are always computed. @default 4_000_000
+   */
+  bootstrapMaxDraws?: number;
 }
 
 /** A two-sided interval [low, high]. */
@@ -153,6 +158,8 @@ export interface AnalysisResult {
   ensembles: EnsembleResult[];
   /** Timings of the stages in seconds, for the benchmark; not written to outputs. */
   timings: Record<string, number>;
+  /** What was left out or approximated, and why (e.g. pair intervals over the draw budget). */
+  notes?: string[];
 }
 
 /**

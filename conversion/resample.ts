@@ -132,15 +132,30 @@ function resampleColumns(src: Image8, taps: Taps, shift: number): Image8 {
   return { data: out, width: w, height: outH, channels: c };
 }
 
-/** Pillow's nearest-neighbour resize: source pixel floor((i + 0.5) * in / out) on each axis. */
+/**
+ * Source index per output index for Pillow's nearest-neighbour scaling (ImagingScaleAffine):
+ * the position starts at step / 2 and is advanced by repeated addition, then truncated; the
+ * accumulated rounding matters at exact pixel boundaries. -1 marks a position outside the source.
+ */
+function nearestIndices(inSize: number, outSize: number): Int32Array {
+  const step = inSize / outSize;
+  const out = new Int32Array(outSize);
+  let pos = step * 0.5;
+  for (let i = 0; i < outSize; i++, pos += step) out[i] = pos < inSize ? Math.trunc(pos) : -1;
+  return out;
+}
+
+/** Pillow's nearest-neighbour resize (an affine scale with fill: unmapped pixels stay 0). */
 function resizeNearest(src: Image8, width: number, height: number): Image8 {
   const c = src.channels;
+  const xs = nearestIndices(src.width, width);
+  const ys = nearestIndices(src.height, height);
   const out = new Uint8Array(width * height * c);
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(src.height - 1, Math.floor((y + 0.5) * (src.height / height)));
+    if (ys[y]! < 0) continue;
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(src.width - 1, Math.floor((x + 0.5) * (src.width / width)));
-      const from = (sy * src.width + sx) * c;
+      if (xs[x]! < 0) continue;
+      const from = (ys[y]! * src.width + xs[x]!) * c;
       out.set(src.data.subarray(from, from + c), (y * width + x) * c);
     }
   }

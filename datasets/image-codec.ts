@@ -1,8 +1,10 @@
 /**
  * Image checks and encoding with sharp (libvips), the library the inference stage decodes with.
  */
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { IngestError, errText } from './ingest-error.js';
+import type { Loaded, SampleRef } from './source.js';
 
 /** File name endings treated as images in folder sources (compared case-insensitively). */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
@@ -37,4 +39,23 @@ export function encodeGrayPng(pixels: Buffer, width: number, height: number): Pr
     .toColourspace('b-w')
     .png({ compressionLevel: 9, adaptiveFiltering: true, palette: false })
     .toBuffer();
+}
+
+/**
+ * Reads and checks the image file of each ref, concurrently, keeping the bytes as they are.
+ * A file that cannot be read or decoded comes back as an IngestError naming it.
+ */
+export function loadImageFiles(refs: SampleRef[]): Promise<Loaded[]> {
+  return Promise.all(refs.map(async (ref): Promise<Loaded> => {
+    try {
+      const image = await readFile(ref.file).catch((err: unknown) => {
+        throw new IngestError(`ingest: image ${ref.file} cannot be read (${errText(err)})`, { cause: err });
+      });
+      await checkImage(image, ref.file);
+      return { ref, image };
+    } catch (err) {
+      if (err instanceof IngestError) return { ref, error: err };
+      throw err;
+    }
+  }));
 }

@@ -16,16 +16,23 @@ import { IngestError, failOnBad } from './ingest-error.js';
 import type { BadSample, SkipEntry } from './ingest-error.js';
 import { encodeShard } from './shard-writer.js';
 import { loadManifest } from './shard-reader.js';
+import { planFlat } from './source-flat.js';
+import type { FlatSource } from './source-flat.js';
 import { planIdx } from './source-idx.js';
 import type { IdxSource } from './source-idx.js';
+import { isImageFile } from './image-codec.js';
+import { listDir, planTree, readClassIndex } from './source-tree.js';
+import type { TreeSource } from './source-tree.js';
 import type { SampleRef, SourcePlan } from './source.js';
 
 export { IngestError } from './ingest-error.js';
 export type { SkipEntry } from './ingest-error.js';
 export type { IdxSource } from './source-idx.js';
+export type { TreeSource } from './source-tree.js';
+export type { FlatSource } from './source-flat.js';
 
 /** Where the images and labels come from. */
-export type IngestSource = IdxSource;
+export type IngestSource = IdxSource | TreeSource | FlatSource;
 
 export interface IngestOptions {
   /** Dataset name: lower-case letters, digits, `.`, `_`, `-` (DATASET_NAME_RE). */
@@ -87,11 +94,15 @@ function planSource(source: IngestSource, bad: BadSample): Promise<SourcePlan> {
   switch (source.kind) {
     case 'idx':
       return planIdx(source, bad);
+    case 'tree':
+      return planTree(source, bad);
+    case 'flat':
+      return planFlat(source, bad);
   }
 }
 
 function sourcePath(source: IngestSource): string {
-  return source.images;
+  return source.kind === 'idx' ? source.images : source.root;
 }
 
 /** Loads samples a window at a time and writes a shard whenever `shardSize` rows are ready. */
@@ -142,6 +153,60 @@ export async function loadManifestIfPresent(store: ObjectStore, name: string): P
   return loadManifest(store, name);
 }
 
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+/** Debian's `dataset-fashion-mnist` package puts the IDX files here. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** Files that name the classes: --class-index, or --class-names (same forms, see class-index.ts). */
+export interface DetectOptions {
+  /** Labels file; makes a folder a flat source. @default none */
+  labels?: string;
+  /** Class-index file. @default none */
+  classIndex?: string;
+  /** Class-names file, an alias of classIndex. @default none */
+  classNames?: string;
+}
+
+/**
+ * Works out the source kind from a CLI path: `fashion-mnist[:test|:train]` (default split test),
+ * an IDX images file (labels from opts.labels or the `labels-idx1` sibling), a folder with
+ * opts.labels (flat), or a folder of class folders (tree).
+ */
+export async function detectSource(path: string, opts: DetectOptions = {}): Promise<IngestSource> {
+  const fm = /^fashion-mnist(?::(test|train))?$/.exec(path);
+  if (fm) {
+    const prefix = fm[1] === 'train' ? 'train' : 't10k';
+    const file = (what: string): string => `${FASHION_MNIST_DIR}/${prefix}-${what}-ubyte.gz`;
+    return { kind: 'idx', images: file('images-idx3'), labels: file('labels-idx1'), split: fm[1] ?? 'test' };
+  }
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new IngestError(`ingest: source ${path} does not exist`);
+  const classFile = opts.classIndex ?? opts.classNames;
+  if (info.isFile() && /images-idx3-ubyte(\.gz)?$/.test(path)) {
+    return { kind: 'idx', images: path, labels: opts.labels ?? path.replace('images-idx3', 'labels-idx1') };
+  }
+  if (!info.isDirectory()) {
+    throw new IngestError(`ingest: source ${path} is neither a folder, an IDX images file nor fashion-mnist[:test|:train]`);
+  }
+  if (opts.labels) {
+    return { kind: 'flat', root: path, labels: opts.labels, ...(classFile ? { classNames: await readClassIndex(classFile) } : {}) };
+  }
+  const entries = await listDir(path);
+  if (!entries.some((e) => e.isDirectory()) && entries.some((e) => isImageFile(e.name))) {
+    throw new IngestError(`ingest: ${path} holds images but no class folders; give a labels file for a flat folder`);
+  }
+  return { kind: 'tree', root: path, ...(classFile ? { classIndex: classFile } : {}) };
+}
+
+/** Arguments of `crossfix ingest SOURCE`. */
+export interface IngestCommandArgs extends DetectOptions, Omit<IngestOptions, 'shardSize'> {
+  /** Path or `fashion-mnist[:test|:train]`, see detectSource. */
+  source: string;
+  /** Samples per shard. @default 1000 */
+  shardSize?: number;
+}
+
+/** `crossfix ingest`: detects the source, ingests it, returns the manifest. */
+export async function ingestCommand(args: IngestCommandArgs): Promise<DatasetManifest> {
+  const source = await detectSource(args.source, args);
+  return ingest(source, args);
 }

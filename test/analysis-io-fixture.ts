@@ -123,3 +123,103 @@ export function syntheticInput(models: number, samples: number, classes: number,
     })),
   };
 }
+
+/**
+ * A plain, slow reference computation of the counting parts of an AnalysisResult (models, pairs,
+ * triples, greedy subsets, per-class, top classes, diversity counts), for rendering tests that must
+ * not depend on the engine. Statistics beyond counts are simple closed forms; McNemar p is omitted (1).
+ */
+export function referenceResult(input: AnalysisInput): AnalysisResult {
+  const n = input.sampleIds.length;
+  const names = input.models.map((m) => m.name);
+  const right = input.models.map((m) => Array.from(m.top1, (p, i) => p === input.labels[i]));
+  const union = (set: number[]) => right[0]!.reduce((acc, _, i) => acc + (set.some((m) => right[m]![i]) ? 1 : 0), 0);
+  const count = (f: (i: number) => boolean) => right[0]!.reduce((acc, _, i) => acc + (f(i) ? 1 : 0), 0);
+  const models = right.map((r, m) => ({ name: names[m]!, correct: count((i) => r[i]!), accuracy: count((i) => r[i]!) / n }));
+  const pairs: PairResult[] = [];
+  for (let b = 0; b < names.length; b++) {
+    for (let c = 0; c < names.length; c++) {
+      if (b === c) continue;
+      const baseErrors = n - models[b]!.correct;
+      const corrected = count((i) => !right[b]![i] && right[c]![i]!);
+      pairs.push({ ...pairOf(names[b]!, names[c]!, baseErrors, corrected, union([b, c]), n) });
+    }
+  }
+  const triples: AnalysisResult['triples'] = [];
+  for (let a = 0; a < names.length; a++) for (let b = a + 1; b < names.length; b++) for (let c = b + 1; c < names.length; c++) {
+    const u = union([a, b, c]);
+    triples.push({ models: [names[a]!, names[b]!, names[c]!], unionCorrect: u, virtualAccuracy: u / n });
+  }
+  const perClass = perClassOf(input, right);
+  return {
+    samples: n,
+    numClasses: input.numClasses,
+    classNames: Array.from({ length: input.numClasses }, (_, c) => input.classNames?.[c] ?? String(c)),
+    models,
+    pairs,
+    triples,
+    subsets: greedySubsets(names, union, n),
+    perClass,
+    topCorrectedClasses: Object.fromEntries(names.map((name) => [name, perClass.filter((p) => p.model === name).sort((x, y) => y.corrected - x.corrected || x.classId - y.classId).slice(0, 5).map((p) => ({ class: p.classId, name: p.className, count: p.corrected }))])),
+    noneCorrect: { count: n - union(names.map((_, i) => i)), sampleIds: input.sampleIds.filter((_, i) => !right.some((r) => r[i])) },
+    diversity: diversityOf(names, right),
+    ensembles: [{ kind: 'oracle', models: names, correct: union(names.map((_, i) => i)), accuracy: union(names.map((_, i) => i)) / n }],
+    timings: {},
+  };
+}
+
+function pairOf(base: string, corrector: string, baseErrors: number, corrected: number, unionCorrect: number, n: number): PairResult {
+  return { base, corrector, baseErrors, corrected, potentialCorrectionRate: baseErrors ? corrected / baseErrors : 0, unionCorrect, virtualAccuracy: unionCorrect / n };
+}
+
+function greedySubsets(names: string[], union: (set: number[]) => number, n: number): AnalysisResult['subsets'] {
+  const chosen: number[] = [];
+  const out: AnalysisResult['subsets'] = [];
+  while (chosen.length < Math.min(names.length, 10)) {
+    const rest = names.map((_, i) => i).filter((i) => !chosen.includes(i));
+    const best = rest.reduce((x, y) => (union([...chosen, y]) > union([...chosen, x]) ? y : x));
+    chosen.push(best);
+    const u = union(chosen);
+    out.push({ k: chosen.length, models: chosen.map((i) => names[i]!), unionCorrect: u, virtualAccuracy: u / n, method: 'greedy' });
+  }
+  return out;
+}
+
+function perClassOf(input: AnalysisInput, right: boolean[][]): AnalysisResult['perClass'] {
+  return input.models.flatMap((m, x) => {
+    const rows = Array.from({ length: input.numClasses }, (_, classId) => ({
+      model: m.name, classId, className: input.classNames?.[classId] ?? String(classId), samples: 0, correct: 0, corrected: 0, gotCorrected: 0,
+    }));
+    input.labels.forEach((label, i) => {
+      const row = rows[label]!;
+      row.samples++;
+      if (right[x]![i]) row.correct++;
+      const others = right.reduce((acc, r, o) => acc + (o !== x && r[i] ? 1 : 0), 0);
+      if (right[x]![i]) row.corrected += right.length - 1 - others;
+      else row.gotCorrected += others;
+    });
+    return rows;
+  });
+}
+
+function diversityOf(names: string[], right: boolean[][]): AnalysisResult['diversity'] {
+  const out: AnalysisResult['diversity'] = [];
+  for (let a = 0; a < names.length; a++) for (let b = a + 1; b < names.length; b++) {
+    const c = [0, 0, 0, 0];
+    right[a]!.forEach((ra, i) => c[(ra ? 0 : 2) + (right[b]![i] ? 0 : 1)]!++);
+    const [n11, n10, n01, n00] = [c[0]!, c[1]!, c[2]!, c[3]!];
+    const n = n11 + n10 + n01 + n00;
+    const po = (n11 + n00) / n;
+    const pe = ((n11 + n10) * (n11 + n01) + (n01 + n00) * (n10 + n00)) / (n * n);
+    out.push({
+      a: names[a]!, b: names[b]!, n11, n10, n01, n00,
+      yulesQ: (n11 * n00 - n10 * n01) / (n11 * n00 + n10 * n01 || 1),
+      disagreement: (n10 + n01) / n,
+      doubleFault: n00 / n,
+      cohensKappa: pe < 1 ? (po - pe) / (1 - pe) : 0,
+      mcnemarStatistic: n10 + n01 ? (Math.abs(n10 - n01) - 1) ** 2 / (n10 + n01) : 0,
+      mcnemarP: 1,
+    });
+  }
+  return out;
+}

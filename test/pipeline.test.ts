@@ -20,6 +20,7 @@ import { readShard } from '../datasets/shard-reader.js';
 import type { DatasetManifest } from '../lib/dataset.js';
 import { selectBackend } from '../worker/backend.js';
 import { buildWorkflowBundle } from '../worker/bundle.js';
+import { installRuntime } from '../worker/main.js';
 import { runWorkflowId, startRun } from '../cli/run.js';
 import type { EvaluateOutput } from '../workflows/evaluate.js';
 import { writeFashionMnistSubset, rootCause } from './helpers/fixtures.js';
@@ -29,7 +30,7 @@ import { writeTinyModel } from './helpers/tiny-models.js';
 let env: TestEnv;
 let client: Client;
 let manifest: DatasetManifest;
-let modelDirs: Record<string, string> = {};
+const modelDirs: Record<string, string> = {};
 let stopWorkers: () => Promise<void>;
 /** Faults to inject: `model/shard` → attempts left to fail after the real work is done. */
 const faults = new Map<string, number>();
@@ -51,6 +52,7 @@ test.before(async () => {
     await addModel(env.store, modelDirs[s.name]!);
   }
 
+  installRuntime();
   const connection = await NativeConnection.connect({ address: env.config.temporal.address });
   client = new Client({ connection: await Connection.connect({ address: env.config.temporal.address }) });
   const inference = createInferenceActivities({ store: env.store, backend: await selectBackend('wasm'),
@@ -160,6 +162,14 @@ test.serial('a shard retried after a forced failure writes byte-identical Parque
   t.deepEqual(await predictionBytes('r3', 'conv-a'), await predictionBytes('r1', 'conv-a'));
 });
 
+test.serial('a model whose child workflow continues as new after every shard gives the same predictions', async (t) => {
+  const out = await run('r4', ['dense-b'], { shardsPerExecution: 1 });
+  t.like(out.models[0], { model: 'dense-b', shardsDone: 4, images: 400 });
+  const child = await client.workflow.getHandle(`${runWorkflowId('r4')}/model=dense-b`).describe();
+  t.not(child.runId, child.raw.workflowExecutionInfo?.firstRunId);
+  t.deepEqual(await predictionBytes('r4', 'dense-b'), await predictionBytes('r1', 'dense-b'));
+});
+
 test.serial('the progress query reports every model of a finished run', async (t) => {
   const p = await client.workflow.getHandle(runWorkflowId('r2')).query('progress');
   t.like(p, { runId: 'r2', stage: 'done' });
@@ -187,7 +197,7 @@ test.serial('a shard whose bytes differ from the manifest fails without retrying
   const shard = manifest.shards[1]!;
   const original = await env.store.get(shard.key);
   const tampered = Buffer.from(original);
-  tampered[tampered.length - 100] ^= 0xff;
+  tampered.writeUInt8(tampered.readUInt8(tampered.length - 100) ^ 0xff, tampered.length - 100);
   await env.store.put(shard.key, tampered);
   try {
     await env.store.deletePrefix('cache/');

@@ -32,7 +32,7 @@ export interface CrossfixWorkerOptions {
 let runtimeInstalled = false;
 
 /** Keeps Temporal core's own logging at warn level unless CROSSFIX_LOG_LEVEL says otherwise. */
-function installRuntime(): void {
+export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.CROSSFIX_LOG_LEVEL ?? 'WARN').toUpperCase() as 'WARN';

@@ -35,6 +35,8 @@ export interface EvaluateInput {
   batchSize?: number;
   /** inferShard activities in flight per model. @default 4 */
   window?: number;
+  /** Shards per child workflow execution before it continues as new (bounds history). @default 250 */
+  shardsPerExecution?: number;
   /** Run the analysis stage after inference. @default true */
   analysis?: boolean;
   /** Task queue of the inference workers. @default 'crossfix-inference' */
@@ -85,7 +87,8 @@ export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOu
       workflowId: `${parentId}/model=${m.name}`,
       args: [{ runId: input.runId, dataset: input.dataset, model: m.name, modelDigest: m.digest,
         shards: prepared.shards, shardsTotal: prepared.shards.length, taskQueue: input.inferenceQueue ?? 'crossfix-inference',
-        window: input.window, topK: input.topK, batchSize: input.batchSize, parentWorkflowId: parentId }],
+        window: input.window, topK: input.topK, batchSize: input.batchSize, shardsPerExecution: input.shardsPerExecution,
+        parentWorkflowId: parentId }],
     })));
     for (const r of results) {
       const i = progress.models.findIndex((m) => m.model === r.model);

@@ -15,7 +15,7 @@ export interface ParquetBufferOptions {
 /** Encodes `rows` with the parquetjs field spec `fields` and returns the file's bytes. */
 export async function writeParquetBuffer(
   fields: SchemaDefinition,
-  rows: Iterable<Record<string, unknown>>,
+  rows: Iterable<object>,
   options: ParquetBufferOptions = {},
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -33,7 +33,7 @@ export async function writeParquetBuffer(
   const writer = await parquet.ParquetWriter.openStream(new parquet.ParquetSchema(fields), sink, {
     rowGroupSize: options.rowGroupSize ?? 65_536,
   });
-  for (const row of rows) await writer.appendRow(row);
+  for (const row of rows) await writer.appendRow(row as Record<string, unknown>);
   await writer.close();
   return Buffer.concat(chunks);
 }
