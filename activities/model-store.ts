@@ -181,7 +181,9 @@ function weightPaths(json: tf.io.ModelJSON, component: string): string[] {
 /** Checks the model's single NHWC/NCHW input and its class count against the card. */
 function checkModelAgainstCard(model: TfModel, card: ModelCard): void {
   const inputs = model.inputs;
-  if (inputs.length !== 1) throw new ModelStoreError(`models add: model.json has ${inputs.length} inputs, crossfix needs 1`);
+  if (inputs.length !== 1) {
+    throw new ModelStoreError(`models add: model.json has ${inputs.length} inputs, crossfix needs 1`);
+  }
   const shape = inputs[0]!.shape ?? [];
   const { height: h, width: w, channels: c, layout } = card.input;
   const expected = layout === 'NHWC' ? [h, w, c] : [c, h, w];
@@ -220,10 +222,13 @@ export function runModel(model: TfModel, batch: tf.Tensor): tf.Tensor {
 }
 
 /** Uploads the files, then digest.json last; handles an existing registration. */
-async function uploadModel(store: ObjectStore, name: string, files: ModelFile[], replace: boolean): Promise<AddModelResult> {
+async function uploadModel(
+  store: ObjectStore, name: string, files: ModelFile[], replace: boolean,
+): Promise<AddModelResult> {
   const prefix = modelPrefix(name);
   const entries = files.map((f) => ({ path: f.path, bytes: f.bytes.length, sha256: sha256(f.bytes) }));
-  const digestFile: ModelDigestFile = { format: 'crossfix-model-digest/1', name, digest: modelDigest(entries), files: entries };
+  const digest = modelDigest(entries);
+  const digestFile: ModelDigestFile = { format: 'crossfix-model-digest/1', name, digest, files: entries };
   const result = { name, digest: digestFile.digest, location: store.url(`${prefix}/`), bytes: 0, unchanged: false };
 
   const existing = await store.tryGet(`${prefix}/${DIGEST_JSON}`);
@@ -292,7 +297,9 @@ async function loadVerified(store: ObjectStore, digestFile: ModelDigestFile): Pr
 }
 
 /** Fetches one file of a model and checks its sha256 against digest.json when one is given. */
-async function getVerified(store: ObjectStore, prefix: string, digestFile: ModelDigestFile | undefined, path: string): Promise<Buffer> {
+async function getVerified(
+  store: ObjectStore, prefix: string, digestFile: ModelDigestFile | undefined, path: string,
+): Promise<Buffer> {
   const bytes = await store.get(`${prefix}/${path}`);
   if (!digestFile) return bytes;
   const entry = digestFile.files.find((f) => f.path === path);
@@ -322,9 +329,10 @@ export function storeIOHandler(store: ObjectStore, name: string, digestFile?: Mo
   const prefix = modelPrefix(name);
   return {
     load: async () => {
-      const modelJson = parseModelJson(await getVerified(store, prefix, digestFile, MODEL_JSON), `${prefix}/${MODEL_JSON}`);
+      const fetch = (path: string) => getVerified(store, prefix, digestFile, path);
+      const modelJson = parseModelJson(await fetch(MODEL_JSON), `${prefix}/${MODEL_JSON}`);
       const paths = weightPaths(modelJson.json, 'models');
-      const weights = await Promise.all(paths.map(async (path) => ({ path, bytes: await getVerified(store, prefix, digestFile, path) })));
+      const weights = await Promise.all(paths.map(async (path) => ({ path, bytes: await fetch(path) })));
       return artifactsFor(modelJson.json, weights);
     },
   };

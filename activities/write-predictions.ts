@@ -27,7 +27,8 @@ export async function encodePredictions(rows: readonly PredictionRow[]): Promise
     },
   });
   const schema = new parquet.ParquetSchema(PREDICTION_SCHEMA_FIELDS as never);
-  const writer = await parquet.ParquetWriter.openStream(schema, sink as unknown as WriteStream, { rowGroupSize: ROW_GROUP_SIZE });
+  const stream = sink as unknown as WriteStream;
+  const writer = await parquet.ParquetWriter.openStream(schema, stream, { rowGroupSize: ROW_GROUP_SIZE });
   for (const row of rows) await writer.appendRow({ ...row });
   await writer.close();
   return Buffer.concat(chunks);

@@ -11,48 +11,54 @@ export function tieBreakOrder(correct: ArrayLike<number>): number[] {
   return Array.from({ length: correct.length }, (_, i) => i).sort((a, b) => correct[b]! - correct[a]! || a - b);
 }
 
-/** Accumulates per-class scores for one sample and returns the winner (−1 when nothing scored). */
-class ClassScores {
-  readonly #scores: Float64Array;
-  readonly #touched: Int32Array;
-  #count = 0;
-
-  constructor(numClasses: number, maxTouched: number) {
-    this.#scores = new Float64Array(numClasses);
-    this.#touched = new Int32Array(maxTouched);
-  }
-
-  /** Adds `score` to class `cls`; classes outside 0…numClasses-1 (no prediction) are ignored. */
-  add(cls: number, score: number): void {
-    if (cls < 0 || cls >= this.#scores.length) return;
-    if (this.#scores[cls] === 0) this.#touched[this.#count++] = cls;
-    this.#scores[cls] = this.#scores[cls]! + score;
-  }
-
-  /** The first-touched class among those with the top score; resets for the next sample. */
-  winner(): number {
-    let best = -1;
-    let bestScore = 0;
-    for (let i = 0; i < this.#count; i++) {
-      const cls = this.#touched[i]!;
-      if (this.#scores[cls]! > bestScore) [best, bestScore] = [cls, this.#scores[cls]!];
-      this.#scores[cls] = 0;
-    }
-    this.#count = 0;
-    return best;
-  }
+/** Per-class score buffer for one sample; `touched` lists scored classes in first-scored order. */
+interface Ballot {
+  scores: Float64Array;
+  touched: Int32Array;
+  count: number;
 }
 
-/** Samples the plurality vote of the models' top-1 predictions gets right. */
+function addScore(b: Ballot, cls: number, score: number): void {
+  if (cls < 0 || cls >= b.scores.length) return;
+  if (b.scores[cls] === 0) b.touched[b.count++] = cls;
+  b.scores[cls] = b.scores[cls]! + score;
+}
+
+/** The first-scored class among those with the top score (−1 when none); clears the ballot. */
+function winner(b: Ballot): number {
+  let best = -1;
+  let bestScore = 0;
+  for (let i = 0; i < b.count; i++) {
+    const cls = b.touched[i]!;
+    const score = b.scores[cls]!;
+    if (score > bestScore) {
+      best = cls;
+      bestScore = score;
+    }
+    b.scores[cls] = 0;
+  }
+  b.count = 0;
+  return best;
+}
+
+/**
+ * Samples the plurality vote of the models' top-1 predictions gets right. With `rightCount`
+ * (models right per sample), samples where more than half are right, or none is, skip the count.
+ */
 export function majorityVoteCorrect(
-  labels: Int32Array, models: ModelPredictions[], order: number[], numClasses: number,
+  labels: Int32Array, models: ModelPredictions[], order: number[], numClasses: number, rightCount?: Uint16Array,
 ): number {
-  const scores = new ClassScores(numClasses, models.length);
+  const ballot: Ballot = { scores: new Float64Array(numClasses), touched: new Int32Array(models.length), count: 0 };
   const top1 = order.map((m) => models[m]!.top1);
   let correct = 0;
   for (let s = 0; s < labels.length; s++) {
-    for (const t of top1) scores.add(t[s]!, 1);
-    if (scores.winner() === labels[s]) correct++;
+    const k = rightCount?.[s];
+    if (k !== undefined && (k === 0 || 2 * k > top1.length)) {
+      if (k > 0) correct++;
+      continue;
+    }
+    for (let i = 0; i < top1.length; i++) addScore(ballot, top1[i]![s]!, 1);
+    if (winner(ballot) === labels[s]) correct++;
   }
   return correct;
 }
@@ -65,13 +71,15 @@ export function meanProbabilityCorrect(
   labels: Int32Array, models: ModelPredictions[], order: number[], numClasses: number,
 ): number {
   const tops = order.map((m) => models[m]!.topk!);
-  const scores = new ClassScores(numClasses, tops.reduce((sum, t) => sum + t.k, 0));
+  const width = tops.reduce((sum, t) => sum + t.k, 0);
+  const ballot: Ballot = { scores: new Float64Array(numClasses), touched: new Int32Array(width), count: 0 };
   let correct = 0;
   for (let s = 0; s < labels.length; s++) {
-    for (const { k, ids, probs } of tops) {
-      for (let j = s * k; j < s * k + k; j++) if (probs[j]! > 0) scores.add(ids[j]!, probs[j]!);
+    for (let i = 0; i < tops.length; i++) {
+      const { k, ids, probs } = tops[i]!;
+      for (let j = s * k; j < s * k + k; j++) if (probs[j]! > 0) addScore(ballot, ids[j]!, probs[j]!);
     }
-    if (scores.winner() === labels[s]) correct++;
+    if (winner(ballot) === labels[s]) correct++;
   }
   return correct;
 }

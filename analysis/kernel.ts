@@ -31,6 +31,10 @@ export interface Kernel {
   and(a: number, b: number, dst: number, nBytes: number): void;
   /** dst = a | b over nBytes. */
   or(a: number, b: number, dst: number, nBytes: number): void;
+  /** For every set bit s of the row (nWords u32 words): counts[s] += 1 (counts: u16 array). */
+  countBits(row: number, nWords: number, counts: number): void;
+  /** For every set bit s: acc[labels[s]] += counts[s] · 2^32 + 1 (labels: i32, counts: u16, acc: u64). */
+  tallyBits(row: number, nWords: number, labels: number, counts: number, acc: number): void;
 }
 
 const get = (i: number): number[] => [op.localGet, ...uleb(i)];
@@ -97,12 +101,61 @@ function bitwiseFunction(name: string, code: number): WasmFunction {
   return { name, params: [I32, I32, I32, I32], results: [], locals: [I32], body };
 }
 
+/**
+ * Loop over the set bits of a row: params 0 = row, 1 = nWords; locals `w` (word index), `x` (word),
+ * `s` (sample); `visit` is the body run with local `s` set.
+ */
+function setBitsLoop(w: number, x: number, s: number, visit: number[]): number[] {
+  return [
+    ...i32(0), ...set(w),
+    op.loop, op.emptyBlock,
+    ...get(0), ...get(w), ...i32(2), op.i32Shl, op.i32Add, op.i32Load, ...memarg(2, 0), ...set(x),
+    op.block, op.emptyBlock, op.loop, op.emptyBlock,
+    ...get(x), op.i32Eqz, op.brIf, 1,
+    ...get(w), ...i32(5), op.i32Shl, ...get(x), op.i32Ctz, op.i32Add, ...set(s),
+    ...visit,
+    ...get(x), ...get(x), ...i32(1), op.i32Sub, op.i32And, ...set(x),
+    op.br, 0,
+    op.end, op.end,
+    ...get(w), ...i32(1), op.i32Add, ...tee(w), ...get(1), op.i32LtU, op.brIf, 0,
+    op.end,
+  ];
+}
+
+/** countBits(row, nWords, counts); locals 3 = w, 4 = x, 5 = s, 6 = address. */
+function countBitsFunction(): WasmFunction {
+  const visit = [
+    ...get(2), ...get(5), ...i32(1), op.i32Shl, op.i32Add, ...tee(6),
+    ...get(6), op.i32Load16U, ...memarg(1, 0), ...i32(1), op.i32Add, op.i32Store16, ...memarg(1, 0),
+  ];
+  return { name: 'countBits', params: [I32, I32, I32], results: [], locals: [I32, I32, I32, I32], body: setBitsLoop(3, 4, 5, visit) };
+}
+
+/** tallyBits(row, nWords, labels, counts, acc); locals 5 = w, 6 = x, 7 = s, 8 = address. */
+function tallyBitsFunction(): WasmFunction {
+  const visit = [
+    ...get(4), ...get(2), ...get(7), ...i32(2), op.i32Shl, op.i32Add, op.i32Load, ...memarg(2, 0),
+    ...i32(3), op.i32Shl, op.i32Add, ...tee(8),
+    ...get(8), op.i64Load, ...memarg(3, 0),
+    ...get(3), ...get(7), ...i32(1), op.i32Shl, op.i32Add, op.i32Load16U, ...memarg(1, 0),
+    op.i64ExtendI32U, op.i64Const, 32, op.i64Shl, op.i64Add, op.i64Const, 1, op.i64Add,
+    op.i64Store, ...memarg(3, 0),
+  ];
+  return {
+    name: 'tallyBits', params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, I32],
+    body: setBitsLoop(5, 6, 7, visit),
+  };
+}
+
 let compiled: object | undefined;
 
 /** The kernel module, compiled on first use. */
 export function kernelModule(): object {
   compiled ??= new wasm.Module(
-    assembleModule([countManyFunction(), bitwiseFunction('and', simd.and), bitwiseFunction('or', simd.or)]),
+    assembleModule([
+      countManyFunction(), bitwiseFunction('and', simd.and), bitwiseFunction('or', simd.or),
+      countBitsFunction(), tallyBitsFunction(),
+    ]),
   );
   return compiled;
 }
@@ -113,5 +166,5 @@ export function createKernel(bytes: number): Kernel {
   const memory = new wasm.Memory({ initial: pages });
   const instance = new wasm.Instance(kernelModule(), { env: { memory } });
   const e = instance.exports as unknown as Omit<Kernel, 'memory'>;
-  return { memory, countMany: e.countMany, and: e.and, or: e.or };
+  return { memory, countMany: e.countMany, and: e.and, or: e.or, countBits: e.countBits, tallyBits: e.tallyBits };
 }

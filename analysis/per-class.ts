@@ -2,9 +2,11 @@
  * Per-class tallies. With k(x) the number of models right on sample x, a model M that is right on x
  * corrects the n − k(x) models that are wrong there, and a model that is wrong on x is corrected by
  * the k(x) that are right; so per (model, class) it is enough to sum 1 and k(x) over M's correct
- * samples of the class. Pure module.
+ * samples of the class. Both passes run in the kernels (bit loops with ctz); the per-class sums are
+ * u32 halves of one u64, which holds while a class has under 2^32 / models samples. Pure module.
  */
-import type { CorrectnessMatrix, PerClassResult, TopClass } from './types.js';
+import type { PerClassResult, TopClass } from './types.js';
+import { release, reserve, type Workspace } from './workspace.js';
 
 /** Model-major (model * numClasses + class) tallies, plus the per-sample correct-model count. */
 export interface ClassTallies {
@@ -18,29 +20,35 @@ export interface ClassTallies {
   rightCount: Uint16Array;
 }
 
-/** k(x) for every sample: how many rows have bit x set. */
-export function countCorrectModels(matrix: CorrectnessMatrix): Uint16Array {
-  const counts = new Uint16Array(matrix.samples);
-  const { words, stride } = matrix;
-  for (let m = 0; m < matrix.models; m++) {
-    const row = m * stride;
-    for (let w = 0; w < stride; w++) {
-      let x = words[row + w]!;
-      const base = w << 5;
-      while (x !== 0) {
-        const s = base + 31 - Math.clz32(x & -x);
-        counts[s] = counts[s]! + 1;
-        x &= x - 1;
-      }
+/** Per (model, class) correct, corrected and gotCorrected counts, from the rows in `ws`. */
+export function classTallies(ws: Workspace, labels: Int32Array, numClasses: number): ClassTallies {
+  const n = ws.matrix.models;
+  const mark = ws.top;
+  const labelsPtr = reserve(ws, labels.length * 4);
+  new Int32Array(ws.kernel.memory.buffer, labelsPtr, labels.length).set(labels);
+  const countsPtr = reserve(ws, labels.length * 2);
+  for (let m = 0; m < n; m++) ws.kernel.countBits(m * ws.rowBytes, ws.matrix.stride, countsPtr);
+  const rightCount = new Uint16Array(ws.kernel.memory.buffer, countsPtr, labels.length).slice();
+  const correct = new Float64Array(n * numClasses);
+  const weighted = new Float64Array(n * numClasses);
+  const acc = reserve(ws, numClasses * 8);
+  for (let m = 0; m < n; m++) {
+    const view = new Uint32Array(ws.kernel.memory.buffer, acc, numClasses * 2);
+    view.fill(0);
+    ws.kernel.tallyBits(m * ws.rowBytes, ws.matrix.stride, labelsPtr, countsPtr, acc);
+    for (let c = 0; c < numClasses; c++) {
+      correct[m * numClasses + c] = view[2 * c]!;
+      weighted[m * numClasses + c] = view[2 * c + 1]!;
     }
   }
-  return counts;
+  release(ws, mark);
+  return finishTallies(n, labels, numClasses, rightCount, correct, weighted);
 }
 
-/** Per (model, class) correct, corrected and gotCorrected counts. */
-export function classTallies(matrix: CorrectnessMatrix, labels: Int32Array, numClasses: number): ClassTallies {
-  const n = matrix.models;
-  const rightCount = countCorrectModels(matrix);
+/** corrected = n·correct − Σk, gotCorrected = Σ_class k − Σk, with Σk over the model's correct samples. */
+function finishTallies(
+  n: number, labels: Int32Array, numClasses: number, rightCount: Uint16Array, correct: Float64Array, weighted: Float64Array,
+): ClassTallies {
   const samples = new Float64Array(numClasses);
   const rightSum = new Float64Array(numClasses);
   for (let s = 0; s < labels.length; s++) {
@@ -48,9 +56,6 @@ export function classTallies(matrix: CorrectnessMatrix, labels: Int32Array, numC
     samples[c] = samples[c]! + 1;
     rightSum[c] = rightSum[c]! + rightCount[s]!;
   }
-  const correct = new Float64Array(n * numClasses);
-  const weighted = new Float64Array(n * numClasses);
-  for (let m = 0; m < n; m++) sumCorrect(matrix, m, labels, rightCount, correct, weighted, m * numClasses);
   const corrected = new Float64Array(n * numClasses);
   const gotCorrected = new Float64Array(n * numClasses);
   for (let i = 0; i < n * numClasses; i++) {
@@ -58,26 +63,6 @@ export function classTallies(matrix: CorrectnessMatrix, labels: Int32Array, numC
     gotCorrected[i] = rightSum[i % numClasses]! - weighted[i]!;
   }
   return { numClasses, samples, correct, corrected, gotCorrected, rightCount };
-}
-
-/** Over model m's correct samples: count per class, and the sum of k(x) per class. */
-function sumCorrect(
-  matrix: CorrectnessMatrix, m: number, labels: Int32Array, rightCount: Uint16Array,
-  correct: Float64Array, weighted: Float64Array, offset: number,
-): void {
-  const { words, stride } = matrix;
-  const row = m * stride;
-  for (let w = 0; w < stride; w++) {
-    let x = words[row + w]!;
-    const base = w << 5;
-    while (x !== 0) {
-      const s = base + 31 - Math.clz32(x & -x);
-      const at = offset + labels[s]!;
-      correct[at] = correct[at]! + 1;
-      weighted[at] = weighted[at]! + rightCount[s]!;
-      x &= x - 1;
-    }
-  }
 }
 
 /** One row per (model, class), model major, every class included (empty ones as zeros). */

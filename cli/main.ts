@@ -136,8 +136,10 @@ export function buildProgram(): Command {
       const { connectClient } = await import('../infra/temporal.js');
       const { runProgress, formatProgress, runWorkflowId } = await import('./run.js');
       const client = await connectClient((await config()).temporal);
+      const desc = await client.workflow.getHandle(runWorkflowId(runId)).describe().catch((err: Error) => {
+        throw new Error(`status: run ${runId} (workflow ${runWorkflowId(runId)}) not found: ${err.message}`);
+      });
       const p = await runProgress(client, runId);
-      const desc = await client.workflow.getHandle(runWorkflowId(runId)).describe();
       print(!!o.json, { ...p, status: desc.status.name }, `${formatProgress(p)}\nworkflow: ${desc.status.name}`);
     });
 

@@ -22,6 +22,8 @@ export interface ParityResult {
   top1Agreement: number;
   /** Number of samples compared. */
   n: number;
+  /** Largest |logit| from onnxruntime, the scale against which maxAbsDiff reads. */
+  maxAbsLogit: number;
 }
 
 /** Loads converted artifacts into a TF.js GraphModel through the in-memory IO handler. */
@@ -73,6 +75,7 @@ export async function checkParity(onnxBytes: Uint8Array, converted: GraphModelAr
   let maxAbsDiff = 0;
   let agree = 0;
   let n = 0;
+  let maxAbsLogit = 0;
   for (const input of inputs) {
     const [a, b] = [await runOnnx(onnxBytes, input), await runConverted(converted, input)];
     if (a.length !== b.length) throw new Error(`check: onnxruntime gave ${a.length} outputs, TF.js gave ${b.length}`);
@@ -81,12 +84,13 @@ export async function checkParity(onnxBytes: Uint8Array, converted: GraphModelAr
     for (let s = 0; s < batch; s++) {
       const ra = a.subarray(s * k, (s + 1) * k);
       const rb = b.subarray(s * k, (s + 1) * k);
+      for (let i = 0; i < k; i++) maxAbsLogit = Math.max(maxAbsLogit, Math.abs(ra[i]!));
       for (let i = 0; i < k; i++) maxAbsDiff = Math.max(maxAbsDiff, Number.isNaN(rb[i]!) ? Infinity : Math.abs(ra[i]! - rb[i]!));
       if (argmax(ra) === argmax(rb)) agree++;
       n++;
     }
   }
-  return { maxAbsDiff, top1Agreement: n ? agree / n : 1, n };
+  return { maxAbsDiff, top1Agreement: n ? agree / n : 1, n, maxAbsLogit };
 }
 
 function argmax(xs: Float32Array): number {

@@ -26,21 +26,26 @@ interface RawImage {
   data: Uint8Array | Uint16Array;
   width: number;
   height: number;
+  /** Bands per pixel, alpha included. */
   bands: number;
-  kind: 'grey' | 'rgb' | 'cmyk' | 'grey16' | 'rgb16';
+  kind: 'grey' | 'rgb' | 'cmyk';
+  /** How Pillow reduces 16-bit samples: mode 'I' clips to 255, other modes keep the high byte. */
+  reduce16?: 'clip' | 'msb';
 }
 
 /**
  * Decodes encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, …) to `channels` 8-bit channels
  * exactly as Pillow's `convert('RGB')` (channels 3) or `convert('L')` (channels 1) would.
- * Throws ImageDecodeError `preprocess: cannot decode image (<sharp message>)`.
+ * Throws ImageDecodeError `preprocess: cannot decode image (<sharp message>)`, the message's
+ * distinct lines joined by '; '.
  */
 export async function decodeImage(bytes: Uint8Array, channels: 1 | 3): Promise<DecodedImage> {
   let raw: RawImage;
   try {
     raw = await decodeRaw(bytes);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const lines = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim());
+    const message = [...new Set(lines.filter(Boolean))].join('; ');
     throw new ImageDecodeError(`preprocess: cannot decode image (${message})`, { cause: err });
   }
   const { width, height } = raw;
@@ -57,9 +62,10 @@ async function decodeRaw(bytes: Uint8Array): Promise<RawImage> {
     return read8(base().pipelineColourspace('cmyk').toColourspace('cmyk'), 'cmyk');
   }
   if (meta.depth === 'ushort' && (space === 'grey16' || space === 'b-w')) {
-    return read16(base().toColourspace('grey16'), meta.hasAlpha ? 'rgb16' : 'grey16');
+    // Pillow opens 16-bit grey as mode 'I' (clipped by convert) but grey + alpha as 'LA' (high byte).
+    return read16(base().toColourspace('grey16'), 'grey', meta.hasAlpha ? 'msb' : 'clip');
   }
-  if (meta.depth === 'ushort') return read16(base().toColourspace('rgb16'), 'rgb16');
+  if (meta.depth === 'ushort') return read16(base().toColourspace('rgb16'), 'rgb', 'msb');
   if (space === 'b-w') return read8(base().toColourspace('b-w'), 'grey');
   return read8(base().toColourspace('srgb'), 'rgb');
 }
@@ -70,21 +76,18 @@ async function read8(pipeline: Sharp, kind: RawImage['kind']): Promise<RawImage>
   return { data: samples, width: info.width, height: info.height, bands: info.channels, kind };
 }
 
-async function read16(pipeline: Sharp, kind: RawImage['kind']): Promise<RawImage> {
+async function read16(pipeline: Sharp, kind: RawImage['kind'], reduce16: 'clip' | 'msb'): Promise<RawImage> {
   const { data, info } = await pipeline.raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
   const copy = new Uint16Array(data.length / 2);
   for (let i = 0; i < copy.length; i++) copy[i] = data.readUInt16LE(i * 2);
-  return { data: copy, width: info.width, height: info.height, bands: info.channels, kind };
+  return { data: copy, width: info.width, height: info.height, bands: info.channels, kind, reduce16 };
 }
 
-/**
- * The 8-bit value of sample `i` of a raw image, as Pillow stores it: 16-bit greyscale opens as
- * mode 'I' and converts by clipping to 255; other 16-bit modes keep the most significant byte.
- */
+/** The 8-bit value of sample `i` of a raw image, as Pillow's convert() sees it. */
 function sample8(raw: RawImage, i: number): number {
   const v = raw.data[i]!;
-  if (raw.kind === 'grey16') return v > 255 ? 255 : v;
-  if (raw.kind === 'rgb16') return v >> 8;
+  if (raw.reduce16 === 'clip') return v > 255 ? 255 : v;
+  if (raw.reduce16 === 'msb') return v >> 8;
   return v;
 }
 
@@ -98,14 +101,13 @@ function mulDiv255(a: number, b: number): number {
 function toRgb(raw: RawImage): Uint8Array {
   const n = raw.width * raw.height;
   const out = new Uint8Array(n * 3);
-  const greyish = raw.kind === 'grey' || raw.kind === 'grey16' || (raw.kind === 'rgb16' && raw.bands <= 2);
   for (let p = 0, i = 0, o = 0; p < n; p++, i += raw.bands, o += 3) {
     if (raw.kind === 'cmyk') {
       const nk = 255 - raw.data[i + 3]!;
       out[o] = nk - mulDiv255(raw.data[i]!, nk);
       out[o + 1] = nk - mulDiv255(raw.data[i + 1]!, nk);
       out[o + 2] = nk - mulDiv255(raw.data[i + 2]!, nk);
-    } else if (greyish) {
+    } else if (raw.kind === 'grey') {
       out[o] = out[o + 1] = out[o + 2] = sample8(raw, i);
     } else {
       out[o] = sample8(raw, i);
@@ -118,10 +120,9 @@ function toRgb(raw: RawImage): Uint8Array {
 
 /** Pillow's `convert('L')`: L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16 for colour images. */
 function toLuminance(raw: RawImage): Uint8Array {
-  const greyish = raw.kind === 'grey' || raw.kind === 'grey16' || (raw.kind === 'rgb16' && raw.bands <= 2);
   const n = raw.width * raw.height;
   const out = new Uint8Array(n);
-  if (greyish) {
+  if (raw.kind === 'grey') {
     for (let p = 0; p < n; p++) out[p] = sample8(raw, p * raw.bands);
     return out;
   }

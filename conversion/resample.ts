@@ -88,25 +88,39 @@ function computeTaps(inSize: number, outSize: number, filter: Filter): Taps {
 function clip8(v: number): number {
   if (v >= SCALE * 256) return 255;
   if (v <= 0) return 0;
-  return Math.floor(v / SCALE);
+  return v >> PRECISION_BITS;
 }
 
 /** Horizontal pass over rows [rowStart, rowStart + rows) of `src`. */
 function resampleRows(src: Image8, taps: Taps, rowStart: number, rows: number): Image8 {
-  const { channels: c, width: inW } = src;
-  const outW = taps.first.length;
+  const { channels: c, width: inW, data } = src;
+  const { first, count, weights, ksize } = taps;
+  const outW = first.length;
   const out = new Uint8Array(outW * rows * c);
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + rowStart) * inW * c;
-    const rowOut = y * outW * c;
+    let o = y * outW * c;
     for (let x = 0; x < outW; x++) {
-      const base = rowIn + taps.first[x]! * c;
-      const n = taps.count[x]!;
-      const wOff = x * taps.ksize;
+      const base = rowIn + first[x]! * c;
+      const n = count[x]!;
+      const wOff = x * ksize;
+      if (c === 3) {
+        let s0 = HALF, s1 = HALF, s2 = HALF;
+        for (let k = 0, i = base; k < n; k++, i += 3) {
+          const w = weights[wOff + k]!;
+          s0 += data[i]! * w;
+          s1 += data[i + 1]! * w;
+          s2 += data[i + 2]! * w;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+        continue;
+      }
       for (let ch = 0; ch < c; ch++) {
         let ss = HALF;
-        for (let k = 0; k < n; k++) ss += src.data[base + k * c + ch]! * taps.weights[wOff + k]!;
-        out[rowOut + x * c + ch] = clip8(ss);
+        for (let k = 0; k < n; k++) ss += data[base + k * c + ch]! * weights[wOff + k]!;
+        out[o++] = clip8(ss);
       }
     }
   }
@@ -115,19 +129,23 @@ function resampleRows(src: Image8, taps: Taps, rowStart: number, rows: number): 
 
 /** Vertical pass; `shift` is subtracted from each tap start (rows the horizontal pass skipped). */
 function resampleColumns(src: Image8, taps: Taps, shift: number): Image8 {
-  const { channels: c, width: w } = src;
-  const outH = taps.first.length;
+  const { channels: c, width: w, data } = src;
+  const { first, count, weights, ksize } = taps;
+  const outH = first.length;
   const stride = w * c;
   const out = new Uint8Array(outH * stride);
+  const acc = new Int32Array(stride); // sums stay below 2^31, as in Pillow's INT32 accumulator
   for (let y = 0; y < outH; y++) {
-    const base = (taps.first[y]! - shift) * stride;
-    const n = taps.count[y]!;
-    const wOff = y * taps.ksize;
-    for (let i = 0; i < stride; i++) {
-      let ss = HALF;
-      for (let k = 0; k < n; k++) ss += src.data[base + k * stride + i]! * taps.weights[wOff + k]!;
-      out[y * stride + i] = clip8(ss);
+    acc.fill(HALF);
+    const base = (first[y]! - shift) * stride;
+    const n = count[y]!;
+    for (let k = 0; k < n; k++) {
+      const wk = weights[y * ksize + k]!;
+      const row = base + k * stride;
+      for (let i = 0; i < stride; i++) acc[i] = acc[i]! + data[row + i]! * wk;
     }
+    const o = y * stride;
+    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
   }
   return { data: out, width: w, height: outH, channels: c };
 }

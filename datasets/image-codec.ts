@@ -21,12 +21,33 @@ export function isImageFile(name: string): boolean {
  * @param file path named in the error
  */
 export async function checkImage(bytes: Buffer, file: string): Promise<void> {
+  const problem = await decodeProblem(bytes);
+  if (problem === undefined) return;
+  // libvips keeps one error buffer per process, so a decode failing beside another can lose its
+  // own text to sharp's generic one; decoding again, one image at a time, recovers it.
+  const detail = GENERIC_RE.test(problem) ? ((await oneAtATime(() => decodeProblem(bytes))) ?? problem) : problem;
+  throw new IngestError(`ingest: image ${file} cannot be decoded (${detail})`);
+}
+
+const GENERIC_RE = /^(Warning treated as error due to failOn setting)?$/;
+let diagnosing: Promise<unknown> = Promise.resolve();
+
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = diagnosing.then(fn, fn);
+  diagnosing = run.catch(() => undefined);
+  return run;
+}
+
+/** Why sharp cannot decode the bytes (first informative line), or undefined when it can. */
+async function decodeProblem(bytes: Buffer): Promise<string | undefined> {
   try {
     const meta = await sharp(bytes, { failOn: 'warning' }).metadata();
-    if (!meta.width || !meta.height) throw new Error('no image size in the header');
+    if (!meta.width || !meta.height) return 'no image size in the header';
     await sharp(bytes, { failOn: 'warning' }).raw().toBuffer();
+    return undefined;
   } catch (err) {
-    throw new IngestError(`ingest: image ${file} cannot be decoded (${errText(err)})`, { cause: err });
+    const lines = errText(err).split('\n').map((l) => l.trim());
+    return lines.find((l) => !GENERIC_RE.test(l)) ?? lines[0] ?? '';
   }
 }
 

@@ -198,11 +198,9 @@ export async function detectSource(path: string, opts: DetectOptions = {}): Prom
 }
 
 /** Arguments of `crossfix ingest SOURCE`. */
-export interface IngestCommandArgs extends DetectOptions, Omit<IngestOptions, 'shardSize'> {
+export interface IngestCommandArgs extends DetectOptions, IngestOptions {
   /** Path or `fashion-mnist[:test|:train]`, see detectSource. */
   source: string;
-  /** Samples per shard. @default 1000 */
-  shardSize?: number;
 }
 
 /** `crossfix ingest`: detects the source, ingests it, returns the manifest. */

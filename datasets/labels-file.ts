@@ -76,7 +76,8 @@ export function resolveLabels(lines: LabelLine[], file: string, classNames?: str
     const at = `ingest: ${file} line ${l.line}: label`;
     if (isInt(l.label)) {
       const v = Number(l.label);
-      return v >= 0 && v < classes.length ? v : `${at} ${l.label} is out of range 0…${classes.length - 1}`;
+      if (v < 0) return `${at} ${l.label} is negative`;
+      return v < classes.length ? v : `${at} ${l.label} is out of range 0…${classes.length - 1}`;
     }
     if (!classNames && anyInt) return `${at} ${JSON.stringify(l.label)} is not a class index (give a class index to use names)`;
     return byName.get(l.label) ?? `${at} ${JSON.stringify(l.label)} is not a class in the class index`;

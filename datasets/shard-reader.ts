@@ -2,10 +2,11 @@
  * Reads what ingest wrote: the dataset manifest (validated) and the rows of one Parquet shard.
  * The inference stage uses these; they do no logging.
  *
- * Reader choice, measured on 1,000-row shards (2-core machine): @dsnp/parquetjs `openBuffer`
- * reads a 100 MB shard of 100 kB images in ~10 ms (it slices the input), hyparquet in ~150–250 ms
- * (it copies every value); on Fashion-MNIST shards (~300 B images) both take under 8 ms. So
- * parquetjs reads the rows and hyparquet only parses the footer for `verifyShard`.
+ * Reader choice, measured on this 2-core machine (warm, per 1,000-row shard): a 110 MB shard of
+ * 110 kB images takes @dsnp/parquetjs `openBuffer` ~1–2 ms (its values are slices of the input)
+ * and hyparquet ~300–400 ms (it copies every value); a Fashion-MNIST shard (~550 B PNGs) takes
+ * ~2 ms and ~1 ms. ImageNet-sized images decide it: parquetjs reads rows, and hyparquet only
+ * parses the footer in `verifyShard`. Row images share memory with the shard buffer.
  */
 import parquet from '@dsnp/parquetjs';
 import { parquetMetadata } from 'hyparquet';
@@ -25,29 +26,30 @@ export class DatasetError extends Error {
 /**
  * Decodes a dataset shard into rows, in file order.
  * @param bytes the shard object's bytes
- * @param key object key named in error messages @default 'shard'
+ * @param key object key named in error messages @default none
  */
-export async function readShard(bytes: Buffer, key = 'shard'): Promise<ShardRow[]> {
+export async function readShard(bytes: Buffer, key?: string): Promise<ShardRow[]> {
+  const what = key === undefined ? 'shard' : `shard ${key}`;
   let reader;
   try {
     reader = await parquet.ParquetReader.openBuffer(bytes);
   } catch (err) {
-    throw new DatasetError(`dataset: ${key} is not a readable Parquet file (${errText(err)})`, { cause: err });
+    throw new DatasetError(`dataset: ${what} is not a readable Parquet file (${errText(err)})`, { cause: err });
   }
   const rows: ShardRow[] = [];
   try {
     const cursor = reader.getCursor();
-    for (let row = await cursor.next(); row; row = await cursor.next()) rows.push(toShardRow(row, key, rows.length));
+    for (let row = await cursor.next(); row; row = await cursor.next()) rows.push(toShardRow(row, what, rows.length));
   } finally {
     await reader.close();
   }
   return rows;
 }
 
-function toShardRow(row: unknown, key: string, index: number): ShardRow {
+function toShardRow(row: unknown, what: string, index: number): ShardRow {
   const r = row as Partial<ShardRow>;
   if (typeof r.sample_id !== 'string' || !Number.isInteger(r.label) || !Buffer.isBuffer(r.image)) {
-    throw new DatasetError(`dataset: ${key} row ${index} lacks sample_id (UTF8), label (INT32) or image (BYTE_ARRAY)`);
+    throw new DatasetError(`dataset: ${what} row ${index} lacks sample_id (UTF8), label (INT32) or image (BYTE_ARRAY)`);
   }
   return { sample_id: r.sample_id, label: r.label!, image: r.image };
 }

@@ -8,7 +8,8 @@ import sharp from 'sharp';
 import { renderReport } from '../analysis/io/report.js';
 import { escapeHtml } from '../analysis/io/report-svg.js';
 import type { AnalysisResult } from '../analysis/types.js';
-import { referenceResult, syntheticInput, tinyResult } from './analysis-io-fixture.js';
+import { analyze } from '../analysis/analyze.js';
+import { syntheticInput, tinyResult } from './analysis-io-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -26,7 +27,7 @@ async function renderInChromium(browser: Browser, html: string, name: string) {
   page.on('request', (r) => requests.push(r.url()));
   await page.setContent(html, { waitUntil: 'load' });
   const png = await page.screenshot({ fullPage: true });
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
   await page.close();
   await mkdir(SHOTS, { recursive: true });
   await writeFile(join(SHOTS, `${name}.png`), png);
@@ -51,8 +52,8 @@ async function launch(): Promise<Browser> {
 }
 
 const cases: Array<[string, () => AnalysisResult]> = [
-  ['three models', () => tinyResult],
-  ['thirty models over 100 classes', () => referenceResult(syntheticInput(30, 3000, 100))],
+  ['three hand-built models', () => tinyResult],
+  ['thirty engine-analyzed models over 100 classes', () => analyze(syntheticInput(30, 3000, 100))],
 ];
 
 for (const [what, make] of cases) {
@@ -83,7 +84,7 @@ test('renderReport escapes names and embeds nothing external', (t) => {
 });
 
 test('renderReport lists the top 50 of many triples, best first', (t) => {
-  const result = referenceResult(syntheticInput(10, 400, 5));
+  const result = analyze(syntheticInput(10, 400, 5), { bootstrapResamples: 0 });
   const html = renderReport(result);
   const best = [...result.triples].sort((a, b) => b.virtualAccuracy - a.virtualAccuracy)[0]!;
   t.true(html.includes(`top 50 of ${result.triples.length}`));

@@ -33,11 +33,14 @@ function cardOf(c: Case): PreprocessCard {
   };
 }
 
-function cases(paths: string[], sizes: [number, number, number][], channels: (1 | 3)[]): Case[] {
+function cases(
+  paths: string[], sizes: [number, number, number][], channels: (1 | 3)[],
+  filters: Interpolation[] = ['bicubic', 'bilinear'],
+): Case[] {
   const out: Case[] = [];
   for (const path of paths) {
     for (const [height, width, cropFraction] of sizes) {
-      for (const interpolation of ['bicubic', 'bilinear'] as const) {
+      for (const interpolation of filters) {
         for (const ch of channels) out.push({ path, height, width, cropFraction, interpolation, channels: ch, ...(ch === 3 ? IMAGENET : GREY) });
       }
     }
@@ -65,6 +68,9 @@ async function compare(all: Case[]): Promise<{ name: string; crop: number; tenso
   return results;
 }
 
+const summary = (rs: { crop: number; tensor: number }[]): string =>
+  `${rs.length} cases, max crop Δ ${Math.max(...rs.map((r) => r.crop))}, max tensor Δ ${Math.max(...rs.map((r) => r.tensor))}`;
+
 const floats = (b64: string): Float32Array => {
   const b = Buffer.from(b64, 'base64');
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
@@ -81,7 +87,7 @@ test('real photographs preprocess to exactly the pixels and floats timm produces
   t.true(photoPaths.length >= 6, `expected photographs, found ${JSON.stringify(photoPaths)}`);
   const sizes: [number, number, number][] = [[224, 224, 0.875], [224, 224, 1], [288, 288, 0.95], [256, 192, 0.9]];
   const results = await compare(cases(photoPaths, sizes, [3]));
-  for (const r of results) t.log(`${r.name}: crop Δ ${r.crop}, tensor Δ ${r.tensor}`);
+  t.log(summary(results));
   t.deepEqual(results.filter((r) => r.crop !== 0 || r.tensor !== 0 || r.error), []);
 });
 
@@ -89,8 +95,23 @@ test('edge-case images (tiny, extreme aspect, grey, palette, alpha, CMYK, 16-bit
   const paths = edgeNames.map((n) => join(edgeDir, n));
   const sizes: [number, number, number][] = [[32, 32, 0.875], [224, 224, 0.9], [40, 24, 1]];
   const results = await compare(cases(paths, sizes, [3, 1]));
-  for (const r of results) t.log(`${r.name}: crop Δ ${r.crop}, tensor Δ ${r.tensor}`);
+  t.log(summary(results));
   t.deepEqual(results.filter((r) => r.crop !== 0 || r.tensor !== 0 || r.error), []);
+});
+
+test('nearest, box and lanczos resizes match timm exactly too', async (t) => {
+  const paths = [...photoPaths.slice(0, 2), ...['tiny_3x5.png', 'tall_1000x10.png', 'palette_90x70.png'].map((n) => join(edgeDir, n))];
+  const results = await compare(cases(paths, [[224, 224, 0.875], [33, 33, 0.9]], [3], ['nearest', 'box', 'lanczos']));
+  t.deepEqual(results.filter((r) => r.crop !== 0 || r.tensor !== 0 || r.error), []);
+});
+
+test('a truncated JPEG that Pillow refuses is refused as corrupt', async (t) => {
+  const path = photoPaths[0]!.replace(/[^/]+$/, 'truncated.jpg');
+  const c: Case = { path, height: 8, width: 8, channels: 3, cropFraction: 1, interpolation: 'bicubic', ...IMAGENET };
+  const [ref] = (await compare([c]));
+  t.is(ref!.error, 'pillow OSError: Truncated File Read; crossfix preprocess: cannot decode image ' +
+    '(Input buffer has corrupt header: VipsJpeg: premature end of JPEG image; VipsJpeg: Bogus Huffman table definition; ' +
+    'VipsJpeg: premature end of JPEG image)');
 });
 
 test('a 28×28 grayscale PNG for a 28×28 one-channel model is only normalised', async (t) => {

@@ -59,9 +59,10 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const parts: string[] = [];
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) parts.push(heatmapCell(spec, r, c, left + c * cell, top + r * cell, cell, font));
   names.forEach((name, i) => parts.push(rowLabel(name, spec.labels[i]!, left - 6, top + i * cell + cell / 2), columnLabel(name, spec.labels[i]!, left + i * cell + cell / 2, top - 6)));
-  parts.push(`<text x="${left - 6}" y="${top + size + 18}" text-anchor="end" class="axis">rows: ${escapeHtml(spec.rowTitle)} · columns: ${escapeHtml(spec.columnTitle)}</text>`);
-  const width = left + size + 10;
-  const height = top + size + 28;
+  parts.push(`<text x="4" y="${top + size + 20}" class="axis">rows: ${escapeHtml(spec.rowTitle)} · columns: ${escapeHtml(spec.columnTitle)}</text>`);
+  parts.push(legend(spec, 4, top + size + 30));
+  const width = Math.max(left + size + top, 280);
+  const height = top + size + 46;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${parts.join('')}</svg>`;
 }
 
@@ -73,6 +74,14 @@ function heatmapCell(spec: HeatmapSpec, r: number, c: number, x: number, y: numb
   const { fill, darkText } = colourOf(hi > lo ? (v - lo) / (hi - lo) : 1);
   const label = `<text x="${x + cell / 2}" y="${y + cell / 2}" font-size="${font}" fill="${darkText ? '#111' : '#fff'}" text-anchor="middle" dominant-baseline="central">${escapeHtml(spec.format(v))}</text>`;
   return `<g><rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#fff"/>${label}${tip}</g>`;
+}
+
+/** Ten swatches from the low to the high end of the domain, starting at (x, y). */
+function legend(spec: HeatmapSpec, x: number, y: number): string {
+  const [lo, hi] = spec.domain;
+  const swatches = Array.from({ length: 10 }, (_, i) => `<rect x="${x + 70 + i * 12}" y="${y}" width="12" height="10" fill="${colourOf(i / 9).fill}"/>`);
+  const ends = `<text x="${x + 64}" y="${y + 9}" text-anchor="end" class="axis">${escapeHtml(spec.format(lo))}</text><text x="${x + 196}" y="${y + 9}" class="axis">${escapeHtml(spec.format(hi))}</text>`;
+  return `<text x="${x}" y="${y + 9}" class="axis">scale</text>${swatches.join('')}${ends}`;
 }
 
 function rowLabel(short: string, full: string, x: number, y: number): string {
@@ -125,7 +134,7 @@ export interface LineChartSpec {
 export function lineChartSvg(spec: LineChartSpec): string {
   const width = 760;
   const height = 300;
-  const pad = { left: 56, right: 20, top: 20, bottom: 44 };
+  const pad = { left: 76, right: 24, top: 24, bottom: 44 };
   const ys = spec.points.map((p) => p.y);
   const lo = Math.max(0, Math.min(...ys) - 0.01);
   const hi = Math.min(1, Math.max(...ys) + 0.01);

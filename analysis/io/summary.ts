@@ -43,6 +43,8 @@ export interface Summary {
   ensembles: EnsembleResult[];
   /** Output file names written beside this summary. */
   files: string[];
+  /** What the engine left out and why (e.g. pair intervals over the draw budget); absent when nothing was. */
+  notes?: string[];
 }
 
 /** Builds the summary of a result; `files` lists the outputs written beside it. */
@@ -69,6 +71,7 @@ export function buildSummary(r: AnalysisResult, files: string[]): Summary {
     noneCorrect: r.noneCorrect.count,
     ensembles: r.ensembles.map((e) => ({ kind: e.kind, models: e.models, correct: e.correct, accuracy: e.accuracy })),
     files,
+    ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
   };
 }
 

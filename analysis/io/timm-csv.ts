@@ -62,7 +62,8 @@ function parseFile(file: TimmCsvFile): ParsedCsv {
   const out: ParsedCsv = { path: file.path, model: modelNameOf(file.path), rows: new Map(), maxClass: -1 };
   let columns = 0;
   for (let i = 0; i < lines.length; i++) {
-    const cells = lines[i]!.replace(/\r$/, '').split(',');
+    const text = lines[i]!;
+    const cells = (text.endsWith('\r') ? text.slice(0, -1) : text).split(',');
     if (i === 0) columns = checkFirstColumns(file.path, cells.length);
     else if (cells.length !== columns) {
       throw new Error(`timm-csv: ${file.path} line ${i + 1} has ${cells.length} columns, line 1 has ${columns}`);
@@ -86,20 +87,32 @@ function addRow(out: ParsedCsv, cells: string[], line: number): void {
   if (first) {
     throw new Error(`timm-csv: ${out.path} line ${line} repeats filename ${JSON.stringify(filename)} (first on line ${first.line})`);
   }
-  for (let c = 1; c < cells.length; c++) out.maxClass = Math.max(out.maxClass, classId(out.path, line, c, cells[c]!));
-  const top1 = classId(out.path, line, 1, cells[1]!);
-  const target = classId(out.path, line, cells.length - 1, cells[cells.length - 1]!);
-  out.rows.set(filename, { line, top1, target });
+  let id = -1;
+  for (let c = 1; c < cells.length; c++) {
+    id = classId(out.path, line, c, cells[c]!);
+    if (id > out.maxClass) out.maxClass = id;
+  }
+  out.rows.set(filename, { line, top1: classId(out.path, line, 1, cells[1]!), target: id });
 }
 
+/** Parses a cell as a class id (digits, optional surrounding spaces); names file, line and value otherwise. */
 function classId(path: string, line: number, column: number, cell: string): number {
-  const text = cell.trim();
-  if (!/^\d{1,9}$/.test(text)) {
-    throw new Error(
-      `timm-csv: ${path} line ${line} column ${column + 1} is ${JSON.stringify(cell)}, expected a non-negative integer class id`,
-    );
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const code = cell.charCodeAt(i);
+    if (code >= 48 && code <= 57 && digits < 9) {
+      value = value * 10 + code - 48;
+      digits++;
+    } else if (code !== 32 || (digits > 0 && i + 1 < cell.length && cell.charCodeAt(i + 1) !== 32)) {
+      digits = -1;
+      break;
+    }
   }
-  return Number(text);
+  if (digits > 0) return value;
+  throw new Error(
+    `timm-csv: ${path} line ${line} column ${column + 1} is ${JSON.stringify(cell)}, expected a non-negative integer class id`,
+  );
 }
 
 function checkDistinctModels(parsed: ParsedCsv[]): void {

@@ -181,7 +181,7 @@ const gather: OpConverter = (c) => {
   const r = x.shape.length;
   const axis = normAxis(c.int('axis', 0), r);
   const n = x.shape[axis]!;
-  if (isSym(n)) c.fail('gathering along the batch axis');
+  if (isSym(n)) return c.fail('gathering along the batch axis');
   const idxT = c.constIn(1, 'Gather indices');
   const idx = c.intsIn(1, 'Gather indices').map((i) => (i < 0 ? i + n : i));
   if (idxT.shape.length === 0) {
@@ -200,7 +200,7 @@ const split: OpConverter = (c) => {
   const x = c.tfIn(0);
   const axis = normAxis(c.int('axis', 0), x.shape.length);
   const n = x.shape[axis]!;
-  if (isSym(n)) c.fail('splitting the batch axis');
+  if (isSym(n)) return c.fail('splitting the batch axis');
   const k = c.node.outputs.length;
   const given = c.opset >= 13 ? (c.opt(1) ? c.intsIn(1, 'Split sizes') : undefined) : c.ints('split');
   const sizes = given ?? Array.from({ length: k }, (_, i) => Math.min(Math.ceil(n / k), n - i * Math.ceil(n / k)));

@@ -25,7 +25,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SEED = 20240601
-THREADS = 2
+# 1 intra-op thread: on the shared 2-core box, 2 OpenMP threads ran 1.5-3x slower (measured).
+THREADS = int(os.environ.get('ZOO_THREADS', '1'))
 BATCH = 128
 OPSET = 13
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
@@ -112,7 +113,7 @@ class ResNetMini(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
-        self.blocks = nn.Sequential(BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 64, 2))
+        self.blocks = nn.Sequential(BasicBlock(16, 32, 2), BasicBlock(32, 64, 2), BasicBlock(64, 64, 1))
         self.head = nn.Linear(64, 10)
 
     def forward(self, x):
@@ -241,16 +242,23 @@ class ConvNeXtMini(nn.Module):
 
 # name, family, constructor, epochs, peak learning rate
 ZOO = [
-    ('mlp', 'mlp', MLP, 4, 2e-3),
+    ('mlp', 'mlp', MLP, 5, 2e-3),
     ('lenet', 'lenet', LeNet, 4, 3e-3),
-    ('resnet-mini', 'resnet', ResNetMini, 3, 3e-3),
-    ('mobilenet-mini', 'mobilenet', MobileNetMini, 3, 4e-3),
+    ('resnet-mini', 'resnet', ResNetMini, 2, 3e-3),
+    ('mobilenet-mini', 'mobilenet', MobileNetMini, 2, 4e-3),
     ('vit-mini', 'vit', ViTMini, 4, 2e-3),
-    ('convnext-mini', 'convnext', ConvNeXtMini, 3, 3e-3),
+    ('convnext-mini', 'convnext', ConvNeXtMini, 2, 3e-3),
 ]
 
 
 # ---------------------------------------------------------------- train / eval
+
+def blas_name():
+    """Which libblas.so.3 this process loaded (build_zoo.sh puts OpenBLAS in front)."""
+    with open('/proc/self/maps') as f:
+        libs = {line.split()[-1] for line in f if 'libblas.so' in line}
+    return 'openblas' if any('openblas' in lib for lib in libs) else 'reference' if libs else 'unknown'
+
 
 def seed_all(seed):
     torch.manual_seed(seed)
@@ -281,6 +289,7 @@ def train(model, x, y, epochs, lr, seed, max_batches=None):
             total += loss.item() * len(idx)
             n += len(idx)
         losses.append(round(total / max(n, 1), 5))
+        print(f'  epoch {len(losses)}/{epochs} loss {losses[-1]:.4f}', flush=True)
     return losses
 
 
@@ -359,11 +368,12 @@ def main():
         with open(log_path) as f:
             log = json.load(f)
     log.update({'dataset': 'fashion-mnist', 'trainSplit': 'train', 'testSplit': 't10k', 'seed': SEED,
-                'threads': THREADS, 'batchSize': BATCH, 'opset': OPSET, 'torch': torch.__version__,
+                'threads': THREADS, 'blas': blas_name(), 'batchSize': BATCH, 'opset': OPSET, 'torch': torch.__version__,
                 'preprocessing': {'scale': '1/255', 'mean': [mean], 'std': [std]},
                 'classNames': CLASS_NAMES})
 
-    for i, (name, family, ctor, epochs, lr) in enumerate(zoo):
+    for name, family, ctor, epochs, lr in zoo:
+        i = [z[0] for z in ZOO].index(name)
         seed_all(SEED + i)
         model = ctor()
         params = sum(p.numel() for p in model.parameters())
