@@ -52,8 +52,13 @@ export function analyze(input: AnalysisInput, options: AnalysisOptions = {}): An
   return result;
 }
 
-/** Analyzes packed correctness; ensembles beyond the oracle need `input.predictions`. */
-export function analyzeCorrectness(input: CorrectnessInput, options: AnalysisOptions = {}): AnalysisResult {
+/**
+ * Analyzes packed correctness; ensembles beyond the oracle need `input.predictions`.
+ * `tripleIntersections`, when given, are tripleRange(0, C(n, 3)) counts computed elsewhere (workers).
+ */
+export function analyzeCorrectness(
+  input: CorrectnessInput, options: AnalysisOptions = {}, tripleIntersections?: Uint32Array,
+): AnalysisResult {
   validateCorrectness(input);
   const o = resolveOptions(options, input.modelNames.length);
   const names = input.modelNames;
@@ -73,7 +78,10 @@ export function analyzeCorrectness(input: CorrectnessInput, options: AnalysisOpt
   const gram = time('pairs', () => pairIntersectionsOn(ws));
   const pairs = time('pairs', () => pairResults(names, gram, samples));
   const unions = o.triples
-    ? time('triples', () => tripleUnions(gram, names.length, 0, tripleRangeOn(ws, 0, tripleCount(names.length))))
+    ? time('triples', () => {
+        const intersections = tripleIntersections ?? tripleRangeOn(ws, 0, tripleCount(names.length));
+        return tripleUnions(gram, names.length, 0, intersections);
+      })
     : undefined;
   const triples = unions ? time('triples', () => tripleResults(names, samples, 0, unions)) : [];
   const subsets = time('subsets', () =>

@@ -2,7 +2,9 @@
  * Bootstrap intervals by the Poisson bootstrap: every sample gets an independent Poisson(1)
  * weight, so the resampled count of any cell of a 2×2 table is Poisson(cell count), independent of
  * the other cells. Drawing those few cells directly gives, per statistic, exactly the distribution
- * that weighting every sample would, at a cost independent of the sample count. Every statistic
+ * that weighting every sample would, at a cost independent of the sample count. An empty resample
+ * (all weights 0, likely only for a handful of samples) is drawn again; a resample without base
+ * errors gives PCR 0, the same convention as the estimate. Every statistic
  * draws from its own seeded stream, so intervals do not depend on which others are computed.
  * Pure module.
  */
@@ -23,9 +25,10 @@ const ratio = (num: number, den: number): number => (den === 0 ? 0 : num / den);
 export function accuracyInterval(correct: number, samples: number, stream: number, o: BootstrapOptions): Interval {
   const random = randomStream(o.seed, stream);
   const values = new Float64Array(o.resamples);
-  for (let r = 0; r < o.resamples; r++) {
+  for (let r = 0; r < o.resamples; ) {
     const right = poisson(correct, random);
-    values[r] = ratio(right, right + poisson(samples - correct, random));
+    const total = right + poisson(samples - correct, random);
+    if (total > 0) values[r++] = right / total;
   }
   return percentileInterval(values, o.confidence);
 }
@@ -46,14 +49,15 @@ export function pairIntervals(
   const va = new Float64Array(o.resamples);
   const bOverA = new Float64Array(o.resamples);
   const aOverB = new Float64Array(o.resamples);
-  for (let r = 0; r < o.resamples; r++) {
+  for (let r = 0; r < o.resamples; ) {
     const n11 = poisson(t.n11, random);
     const n10 = poisson(t.n10, random);
     const n01 = poisson(t.n01, random);
     const n00 = poisson(t.n00, random);
-    va[r] = ratio(n11 + n10 + n01, n11 + n10 + n01 + n00);
+    if (n11 + n10 + n01 + n00 === 0) continue;
+    va[r] = (n11 + n10 + n01) / (n11 + n10 + n01 + n00);
     bOverA[r] = ratio(n01, n01 + n00);
-    aOverB[r] = ratio(n10, n10 + n00);
+    aOverB[r++] = ratio(n10, n10 + n00);
   }
   const c = o.confidence;
   return { virtualAccuracy: percentileInterval(va, c), bOverA: percentileInterval(bOverA, c), aOverB: percentileInterval(aOverB, c) };

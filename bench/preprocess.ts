@@ -22,7 +22,13 @@ const SECONDS = 1.5;
 
 const card = (interpolation: 'bicubic' | 'bilinear'): PreprocessCard => ({
   input: { height: SIZE, width: SIZE, channels: 3, layout: 'NHWC' },
-  preprocessing: { interpolation, cropFraction: CROP, cropMode: 'center', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  preprocessing: {
+    interpolation,
+    cropFraction: CROP,
+    cropMode: 'center',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 });
 
 /** sharp's closest equivalent: resize the shorter side with its own kernel, then extract the centre. */
@@ -32,7 +38,10 @@ async function sharpCrop(bytes: Buffer, interpolation: 'bicubic' | 'bilinear'): 
   const { data } = await sharp(bytes, { ignoreIcc: true })
     .resize(w, h, { fit: 'fill', kernel: interpolation === 'bicubic' ? 'cubic' : 'linear', fastShrinkOnLoad: false })
     .extract({ left: halfEven((w - SIZE) / 2), top: halfEven((h - SIZE) / 2), width: SIZE, height: SIZE })
-    .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return data;
 }
 
@@ -62,7 +71,15 @@ function diff(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
 
 const script = join(import.meta.dirname, '..', 'test', 'fixtures', 'pillow_preprocess.py');
 
-interface Row { photo: string; size: string; interpolation: string; crossfixPerS: number; sharpPerS: number; sharpMaxDiff: number; sharpMeanDiff: number }
+interface Row {
+  photo: string;
+  size: string;
+  interpolation: string;
+  crossfixPerS: number;
+  sharpPerS: number;
+  sharpMaxDiff: number;
+  sharpMeanDiff: number;
+}
 
 /** Measures one photo with one filter: throughput of both paths and sharp's distance from Pillow. */
 async function measure(path: string, interpolation: 'bicubic' | 'bilinear'): Promise<Row> {
@@ -73,26 +90,46 @@ async function measure(path: string, interpolation: 'bicubic' | 'bilinear'): Pro
   const crossfixPerS = await rate(() => preprocessImage(bytes, card(interpolation)));
   const sharpPerS = await rate(() => sharpCrop(bytes, interpolation));
   const photo = path.split('/').pop()!;
-  return { photo, size: `${meta.width}×${meta.height}`, interpolation, crossfixPerS, sharpPerS, sharpMaxDiff: d.max, sharpMeanDiff: d.mean };
+  return {
+    photo,
+    size: `${meta.width}×${meta.height}`,
+    interpolation,
+    crossfixPerS,
+    sharpPerS,
+    sharpMaxDiff: d.max,
+    sharpMeanDiff: d.mean,
+  };
 }
 
 /** `npm run bench -- preprocess [photo ...]`: one line per photo and filter, then a JSON summary. */
 export async function main(argv: string[]): Promise<void> {
-  const photos = argv.length > 0
-    ? argv
-    : (JSON.parse(execFileSync('/usr/bin/python3', [script, 'photos'], { encoding: 'utf8' })) as string[]);
+  const photos =
+    argv.length > 0
+      ? argv
+      : (JSON.parse(execFileSync('/usr/bin/python3', [script, 'photos'], { encoding: 'utf8' })) as string[]);
   const rows: Row[] = [];
   for (const path of photos) {
     for (const interpolation of ['bicubic', 'bilinear'] as const) {
       const r = await measure(path, interpolation);
       rows.push(r);
-      console.log(`${r.photo} ${r.size} ${interpolation}: crossfix ${r.crossfixPerS.toFixed(1)} img/s, ` +
-        `sharp ${r.sharpPerS.toFixed(1)} img/s, sharp vs Pillow max |Δ| ${r.sharpMaxDiff}, mean |Δ| ${r.sharpMeanDiff.toFixed(3)}`);
+      console.log(
+        `${r.photo} ${r.size} ${interpolation}: crossfix ${r.crossfixPerS.toFixed(1)} img/s, ` +
+          `sharp ${r.sharpPerS.toFixed(1)} img/s, sharp vs Pillow max |Δ| ${r.sharpMaxDiff}, mean |Δ| ${r.sharpMeanDiff.toFixed(3)}`,
+      );
     }
   }
   const total = (key: 'crossfixPerS' | 'sharpPerS'): number => rows.length / rows.reduce((s, r) => s + 1 / r[key], 0);
-  console.log(JSON.stringify({ bench: 'preprocess', crop: SIZE, cropFraction: CROP, crossfixImagesPerS: total('crossfixPerS'),
-    sharpImagesPerS: total('sharpPerS'), sharpMaxDiff: Math.max(...rows.map((r) => r.sharpMaxDiff)), rows }));
+  console.log(
+    JSON.stringify({
+      bench: 'preprocess',
+      crop: SIZE,
+      cropFraction: CROP,
+      crossfixImagesPerS: total('crossfixPerS'),
+      sharpImagesPerS: total('sharpPerS'),
+      sharpMaxDiff: Math.max(...rows.map((r) => r.sharpMaxDiff)),
+      rows,
+    }),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

@@ -55,11 +55,15 @@ export async function preprocessToUint8(bytes: Uint8Array, card: PreprocessCard)
  * zeros; the result holds, per index, the error thrown for it or null.
  */
 export async function preprocessBatch(
-  images: readonly Uint8Array[], card: PreprocessCard, out: Float32Array,
+  images: readonly Uint8Array[],
+  card: PreprocessCard,
+  out: Float32Array,
 ): Promise<(Error | null)[]> {
   const size = card.input.height * card.input.width * card.input.channels;
   if (out.length !== images.length * size) {
-    throw new RangeError(`preprocess: batch buffer holds ${out.length} floats, ${images.length} images need ${images.length * size}`);
+    throw new RangeError(
+      `preprocess: batch buffer holds ${out.length} floats, ${images.length} images need ${images.length * size}`,
+    );
   }
   const errors: (Error | null)[] = [];
   for (const [i, bytes] of images.entries()) {
@@ -131,7 +135,13 @@ function normalizeTable(mean: readonly number[], std: readonly number[]): Float3
 }
 
 /** Writes `img` normalised into `out` at `offset`, in NHWC or NCHW order. */
-function normalizeInto(img: Image8, card: PreprocessCard, out: Float32Array, offset: number, layout: 'NHWC' | 'NCHW'): void {
+function normalizeInto(
+  img: Image8,
+  card: PreprocessCard,
+  out: Float32Array,
+  offset: number,
+  layout: 'NHWC' | 'NCHW',
+): void {
   const tables = normalizeTable(card.preprocessing.mean, card.preprocessing.std);
   const c = img.channels;
   const plane = img.width * img.height;

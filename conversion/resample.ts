@@ -64,8 +64,10 @@ function computeTaps(inSize: number, outSize: number, filter: Filter): Taps {
   const support = filter.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const taps: Taps = {
-    first: new Int32Array(outSize), count: new Int32Array(outSize),
-    weights: new Int32Array(outSize * ksize), ksize,
+    first: new Int32Array(outSize),
+    count: new Int32Array(outSize),
+    weights: new Int32Array(outSize * ksize),
+    ksize,
   };
   const w = new Float64Array(ksize);
   for (let i = 0; i < outSize; i++) {
@@ -105,7 +107,9 @@ function resampleRows(src: Image8, taps: Taps, rowStart: number, rows: number): 
       const n = count[x]!;
       const wOff = x * ksize;
       if (c === 3) {
-        let s0 = HALF, s1 = HALF, s2 = HALF;
+        let s0 = HALF,
+          s1 = HALF,
+          s2 = HALF;
         for (let k = 0, i = base; k < n; k++, i += 3) {
           const w = weights[wOff + k]!;
           s0 += data[i]! * w;
@@ -181,7 +185,7 @@ function resizeNearest(src: Image8, width: number, height: number): Image8 {
 }
 
 /**
- * Resizes `src` to width × height exactly as Pillow 9–11 `Image.resize(size, filter)` does for
+ * Resizes `src` to width × height exactly as Pillow `Image.resize(size, filter)` (checked with 9.4) does for
  * modes 'L' and 'RGB' (the whole image as the box, no reducing_gap).
  */
 export function resizePillow(src: Image8, width: number, height: number, interpolation: Interpolation): Image8 {

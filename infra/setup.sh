@@ -12,7 +12,7 @@ mode=${1:-demo}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=${CROSSFIX_TOOLS:-$HOME/.cache/crossfix/tools}
 TEMPORAL_CLI_VERSION=v1.5.1
-TIMM_VERSION=${CROSSFIX_TIMM_VERSION:-1.0.15}
+TIMM_VERSION=${CROSSFIX_TIMM_VERSION:-0.9.16}
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

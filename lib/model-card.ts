@@ -89,6 +89,6 @@ export function parseModelCard(value: unknown, where = 'model card'): ModelCard 
     family: 'unknown',
     source: 'unknown',
     ...c,
-    preprocessing: { interpolation: 'bilinear', cropMode: 'center', ...p! },
+    preprocessing: { interpolation: 'bilinear', cropMode: 'center', ...(p as Partial<Preprocessing>) },
   } as ModelCard;
 }

@@ -58,7 +58,8 @@ test('randomStream is reproducible per (seed, stream) and differs across streams
 test('percentileInterval takes symmetric order statistics', (t) => {
   const values = Float64Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
   t.deepEqual(percentileInterval(values, 0.95), [25, 974]);
-  t.deepEqual(percentileInterval(Float64Array.from([3, 1, 2]), 0.5), [1, 3]);
+  t.deepEqual(percentileInterval(Float64Array.from([3, 1, 2]), 0.9), [1, 3]);
+  t.deepEqual(percentileInterval(Float64Array.from([3, 1, 2]), 0.5), [2, 2]);
 });
 
 test('degenerate tables: no base errors gives PCR 0, constant models give Q 0 and kappa 1', (t) => {

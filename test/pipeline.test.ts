@@ -122,8 +122,9 @@ test.serial('a run writes predictions that DuckDB reads back equal to in-process
     [['conv-a', 4, 400, 0], ['dense-b', 4, 400, 0]]);
 
   const dir = await fetchRun('r1');
-  const rows = await duck(`select model, shard, sample_id, label, top1, correct, topk_ids, topk_probs, status
-    from read_parquet('${dir}/*/*.parquet', hive_partitioning = true) order by model, sample_id`);
+  const rows = await duck(`select model, regexp_extract(filename, 'shard=(\\d+)', 1) as shard, sample_id, label, top1,
+    correct, topk_ids, topk_probs, status
+    from read_parquet('${dir}/*/*.parquet', hive_partitioning = true, filename = true) order by model, sample_id`);
   t.is(rows.length, 800);
   let compared = 0;
   for (const model of ['conv-a', 'dense-b']) {

@@ -5,13 +5,21 @@ import { preprocessBatch, preprocessImage, type PreprocessCard } from '../conver
 
 const card = (layout: 'NHWC' | 'NCHW'): PreprocessCard => ({
   input: { height: 4, width: 4, channels: 3, layout },
-  preprocessing: { interpolation: 'bicubic', cropFraction: 0.875, cropMode: 'center', mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] },
+  preprocessing: {
+    interpolation: 'bicubic',
+    cropFraction: 0.875,
+    cropMode: 'center',
+    mean: [0.5, 0.4, 0.3],
+    std: [0.2, 0.25, 0.3],
+  },
 });
 
 const png = (width: number, height: number, seed: number): Promise<Buffer> => {
   const data = Buffer.alloc(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 11) % 256;
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 };
 
 test('preprocessBatch writes each image in NHWC order at its own offset', async (t) => {
@@ -48,5 +56,7 @@ test('preprocessBatch refuses a buffer of the wrong size', async (t) => {
 
 test('a model with 2 channels is refused', async (t) => {
   const two: PreprocessCard = { ...card('NHWC'), input: { height: 4, width: 4, channels: 2, layout: 'NHWC' } };
-  await t.throwsAsync(preprocessImage(await png(4, 4, 6), two), { message: 'preprocess: input.channels must be 1 or 3, got 2' });
+  await t.throwsAsync(preprocessImage(await png(4, 4, 6), two), {
+    message: 'preprocess: input.channels must be 1 or 3, got 2',
+  });
 });

@@ -18,11 +18,21 @@ export interface TimmCsvOptions {
   classNames?: string[];
 }
 
-/** One parsed file: filename → row, in line order. */
-interface ParsedCsv {
+/** The first file: its rows in line order and the row of each filename. */
+interface Reference {
+  path: string;
+  ids: string[];
+  row: Map<string, number>;
+  lines: number[];
+  targets: number[];
+}
+
+/** One model's parsed file: top-1 per reference row, and the line each reference row came from. */
+interface ModelRows {
   path: string;
   model: string;
-  rows: Map<string, { line: number; top1: number; target: number }>;
+  top1: Int32Array;
+  lineOf: Int32Array;
   maxClass: number;
 }
 
@@ -32,21 +42,25 @@ export function modelNameOf(path: string): string {
   return base.slice(0, base.length - extname(base).length);
 }
 
-/** Parses and aligns timm CSVs into an AnalysisInput with sample ids (filenames) sorted. */
+/**
+ * Parses and aligns timm CSVs into an AnalysisInput with sample ids (filenames) sorted. The first
+ * file is the reference: every other file must hold exactly its filenames, with the same targets.
+ */
 export function parseTimmCsv(files: TimmCsvFile[], options: TimmCsvOptions = {}): AnalysisInput {
   if (files.length === 0) throw new Error('timm-csv: no CSV files given');
-  const parsed = files.map((f) => parseFile(f));
-  checkDistinctModels(parsed);
-  const reference = parsed[0]!;
-  for (const other of parsed.slice(1)) checkSameSamples(reference, other);
-  const sampleIds = [...reference.rows.keys()].sort(compareCodeUnits);
+  checkDistinctModels(files.map((f) => f.path));
+  const reference: Reference = { path: files[0]!.path, ids: [], row: new Map(), lines: [], targets: [] };
+  const parsed = files.map((f, i) => parseFile(f, reference, i === 0));
   const numClasses = checkClassCount(parsed, options.classNames);
-  const labels = Int32Array.from(sampleIds, (id) => reference.rows.get(id)!.target);
-  const models: ModelPredictions[] = parsed.map((p) => ({
-    name: p.model,
-    top1: Int32Array.from(sampleIds, (id) => p.rows.get(id)!.top1),
-  }));
-  return { sampleIds, labels, numClasses, models, ...(options.classNames ? { classNames: options.classNames } : {}) };
+  const order = Int32Array.from(reference.ids.keys()).sort((a, b) => compareCodeUnits(reference.ids[a]!, reference.ids[b]!));
+  const models: ModelPredictions[] = parsed.map((p) => ({ name: p.model, top1: order.map((r) => p.top1[r]!) }));
+  return {
+    sampleIds: Array.from(order, (r) => reference.ids[r]!),
+    labels: order.map((r) => reference.targets[r]!),
+    numClasses,
+    models,
+    ...(options.classNames ? { classNames: options.classNames } : {}),
+  };
 }
 
 /** Reads CSV files from disk and parses them with `parseTimmCsv`. */
@@ -55,11 +69,13 @@ export async function readTimmCsv(paths: string[], options: TimmCsvOptions = {})
   return parseTimmCsv(files, options);
 }
 
-function parseFile(file: TimmCsvFile): ParsedCsv {
+/** Parses one file; the first one fills `reference`, later ones are checked against it. */
+function parseFile(file: TimmCsvFile, reference: Reference, first: boolean): ModelRows {
   const lines = file.text.replace(/^\uFEFF/, '').split('\n');
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) throw new Error(`timm-csv: ${file.path} is empty`);
-  const out: ParsedCsv = { path: file.path, model: modelNameOf(file.path), rows: new Map(), maxClass: -1 };
+  const size = first ? lines.length : reference.ids.length;
+  const out: ModelRows = { path: file.path, model: modelNameOf(file.path), top1: new Int32Array(size), lineOf: new Int32Array(size), maxClass: -1 };
   let columns = 0;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
@@ -68,8 +84,9 @@ function parseFile(file: TimmCsvFile): ParsedCsv {
     else if (cells.length !== columns) {
       throw new Error(`timm-csv: ${file.path} line ${i + 1} has ${cells.length} columns, line 1 has ${columns}`);
     }
-    addRow(out, cells, i + 1);
+    addRow(out, reference, first, cells, i + 1);
   }
+  if (!first) checkNoneMissing(out, reference);
   return out;
 }
 
@@ -80,19 +97,45 @@ function checkFirstColumns(path: string, count: number): number {
   return count;
 }
 
-function addRow(out: ParsedCsv, cells: string[], line: number): void {
+function addRow(out: ModelRows, reference: Reference, first: boolean, cells: string[], line: number): void {
   const filename = cells[0]!;
   if (filename === '') throw new Error(`timm-csv: ${out.path} line ${line} has an empty filename`);
-  const first = out.rows.get(filename);
-  if (first) {
-    throw new Error(`timm-csv: ${out.path} line ${line} repeats filename ${JSON.stringify(filename)} (first on line ${first.line})`);
-  }
-  let id = -1;
+  let target = -1;
   for (let c = 1; c < cells.length; c++) {
-    id = classId(out.path, line, c, cells[c]!);
-    if (id > out.maxClass) out.maxClass = id;
+    target = classId(out.path, line, c, cells[c]!);
+    if (target > out.maxClass) out.maxClass = target;
   }
-  out.rows.set(filename, { line, top1: classId(out.path, line, 1, cells[1]!), target: id });
+  const r = first ? addReferenceRow(reference, filename, line, target) : reference.row.get(filename);
+  if (r === undefined) throw new Error(`timm-csv: ${reference.path} has no row for ${JSON.stringify(filename)} (${out.path} line ${line})`);
+  if (out.lineOf[r] !== 0) {
+    throw new Error(`timm-csv: ${out.path} line ${line} repeats filename ${JSON.stringify(filename)} (first on line ${out.lineOf[r]})`);
+  }
+  if (reference.targets[r] !== target) {
+    throw new Error(
+      `timm-csv: ${out.path} line ${line} gives target ${target} for ${JSON.stringify(filename)}, ${reference.path} line ${reference.lines[r]} gives ${reference.targets[r]}`,
+    );
+  }
+  out.lineOf[r] = line;
+  out.top1[r] = classId(out.path, line, 1, cells[1]!);
+}
+
+/** Adds a filename of the first file; a repeat returns the earlier row, so the caller reports it. */
+function addReferenceRow(reference: Reference, filename: string, line: number, target: number): number {
+  const prior = reference.row.get(filename);
+  if (prior !== undefined) return prior;
+  reference.row.set(filename, reference.ids.length);
+  reference.ids.push(filename);
+  reference.lines.push(line);
+  reference.targets.push(target);
+  return reference.ids.length - 1;
+}
+
+/** A later file must cover every filename of the reference. */
+function checkNoneMissing(out: ModelRows, reference: Reference): void {
+  const r = out.lineOf.indexOf(0);
+  if (r >= 0) {
+    throw new Error(`timm-csv: ${out.path} has no row for ${JSON.stringify(reference.ids[r])} (${reference.path} line ${reference.lines[r]})`);
+  }
 }
 
 /** Parses a cell as a class id (digits, optional surrounding spaces); names file, line and value otherwise. */
@@ -115,35 +158,17 @@ function classId(path: string, line: number, column: number, cell: string): numb
   );
 }
 
-function checkDistinctModels(parsed: ParsedCsv[]): void {
+function checkDistinctModels(paths: string[]): void {
   const seen = new Map<string, string>();
-  for (const p of parsed) {
-    const prior = seen.get(p.model);
-    if (prior !== undefined) throw new Error(`timm-csv: ${prior} and ${p.path} both name model ${JSON.stringify(p.model)}`);
-    seen.set(p.model, p.path);
+  for (const path of paths) {
+    const model = modelNameOf(path);
+    const prior = seen.get(model);
+    if (prior !== undefined) throw new Error(`timm-csv: ${prior} and ${path} both name model ${JSON.stringify(model)}`);
+    seen.set(model, path);
   }
 }
 
-/** Every filename in `b` must be in `a` with the same target, and vice versa. */
-function checkSameSamples(a: ParsedCsv, b: ParsedCsv): void {
-  for (const [filename, row] of b.rows) {
-    const ref = a.rows.get(filename);
-    if (!ref) throw new Error(`timm-csv: ${a.path} has no row for ${JSON.stringify(filename)} (${b.path} line ${row.line})`);
-    if (ref.target !== row.target) {
-      throw new Error(
-        `timm-csv: ${b.path} line ${row.line} gives target ${row.target} for ${JSON.stringify(filename)}, ${a.path} line ${ref.line} gives ${ref.target}`,
-      );
-    }
-  }
-  if (b.rows.size === a.rows.size) return;
-  for (const [filename, row] of a.rows) {
-    if (!b.rows.has(filename)) {
-      throw new Error(`timm-csv: ${b.path} has no row for ${JSON.stringify(filename)} (${a.path} line ${row.line})`);
-    }
-  }
-}
-
-function checkClassCount(parsed: ParsedCsv[], classNames: string[] | undefined): number {
+function checkClassCount(parsed: ModelRows[], classNames: string[] | undefined): number {
   const maxClass = Math.max(...parsed.map((p) => p.maxClass));
   if (!classNames) return maxClass + 1;
   const worst = parsed.find((p) => p.maxClass >= classNames.length);

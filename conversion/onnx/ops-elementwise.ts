@@ -3,7 +3,7 @@
  * converted in whatever layout their operands already have. Pure module.
  */
 import { attr, iota, type GraphBuilder, type TfVal, type Val } from './builder.js';
-import { normAxis, rankOf, shapeOf, type OpContext, type OpConverter } from './context.js';
+import { normAxis, shapeOf, type OpContext, type OpConverter } from './context.js';
 import { broadcastShapes, isSym, numel, reshapeConst, transposeConst, type Dim, type DType } from './tensor.js';
 
 /** Operands brought to one rank and one layout, ready for a broadcasting TF op. */
@@ -171,6 +171,3 @@ export const ELEMENTWISE_OPS: Record<string, OpConverter> = {
   HardSigmoid: hardSigmoid, HardSwish: hardSwish, Gelu: gelu, Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'), Cast: cast, Where: where, Identity: identity, Dropout: identity,
 };
-
-/** Rank of the first input (for converters that need it). */
-export const rank0 = (c: OpContext): number => rankOf(c.in(0));
