@@ -45,7 +45,11 @@ export function createAnalysisActivities({ store }: { store: ObjectStore }) {
         const { outputs, summary } = await analyzeToStore(
           { kind: 'run', store, runId: input.runId, models: input.models },
           store,
-          { prefix: runAnalysisPrefix(input.runId), onStage: beat, ...(input.classNames ? { classNames: input.classNames } : {}) },
+          {
+            prefix: runAnalysisPrefix(input.runId),
+            onStage: beat,
+            ...(input.classNames ? { classNames: input.classNames } : {}),
+          },
         );
         return { outputs, models: summary.models.map((m) => ({ name: m.name, accuracy: m.accuracy })) };
       } catch (err) {

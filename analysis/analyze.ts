@@ -60,6 +60,10 @@ export function analyzeCorrectness(
   input: CorrectnessInput, options: AnalysisOptions = {}, tripleIntersections?: Uint32Array,
 ): AnalysisResult {
   validateCorrectness(input);
+  const expected = tripleCount(input.modelNames.length);
+  if (tripleIntersections && tripleIntersections.length !== expected) {
+    throw new Error(`analysis: ${tripleIntersections.length} triple counts given for ${expected} triples`);
+  }
   const o = resolveOptions(options, input.modelNames.length);
   const names = input.modelNames;
   const samples = input.labels.length;

@@ -16,5 +16,5 @@ export interface TripleJob {
 
 parentPort?.on('message', (job: TripleJob) => {
   const counts = tripleRange(job.matrix, job.start, job.end);
-  parentPort!.postMessage(counts, [counts.buffer]);
+  parentPort!.postMessage(counts, [counts.buffer as ArrayBuffer]);
 });

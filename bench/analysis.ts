@@ -1,13 +1,16 @@
 /**
  * Benchmark of the analysis engine on synthetic data:
- *   node --import tsx bench/analysis.ts --models 100 --samples 1000000 [--classes 1000] [--seed 1] [--packed]
+ *   node --import tsx bench/analysis.ts --models 100 --samples 1000000 [--classes 1000] [--seed 1] [--packed] [--threads 2]
  * Accuracies are spread over 0.6–0.9 and errors are correlated through a shared per-sample
  * difficulty. Up to 20M model-samples it generates full predictions (top-1 and top-5) and runs
  * analyze(); beyond, or with --packed, it generates packed correctness directly and runs
- * analyzeCorrectness(), so 100 × 1,000,000 stays far below 1 GiB. The last line printed is JSON.
+ * analyzeCorrectness() (analyzeParallel with the triples on --threads workers, default 2), so
+ * 100 × 1,000,000 stays far below 1 GiB. cpu_s is the main thread's CPU time (workers excluded),
+ * worth reading beside total_s on a shared machine. The last line printed is JSON.
  */
 import { analyze, analyzeCorrectness } from '../analysis/analyze.js';
 import { createCorrectnessMatrix } from '../analysis/bitset.js';
+import { analyzeParallel } from '../analysis/parallel.js';
 import type { AnalysisInput, AnalysisResult, CorrectnessInput, ModelPredictions } from '../analysis/types.js';
 
 interface BenchArgs {
@@ -16,17 +19,18 @@ interface BenchArgs {
   classes: number;
   seed: number;
   packed: boolean;
+  threads: number;
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { models: 8, samples: 50_000, classes: 1000, seed: 1, packed: false };
+  const args: BenchArgs = { models: 8, samples: 50_000, classes: 1000, seed: 1, packed: false, threads: 2 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--packed') args.packed = true;
-    else if (flag === '--models' || flag === '--samples' || flag === '--classes' || flag === '--seed') {
+    else if (['--models', '--samples', '--classes', '--seed', '--threads'].includes(flag)) {
       const value = Number(argv[++i]);
       if (!Number.isInteger(value) || value < 0) throw new Error(`bench analysis: ${flag} needs an integer, got ${argv[i]}`);
-      args[flag.slice(2) as 'models' | 'samples' | 'classes' | 'seed'] = value;
+      args[flag.slice(2) as 'models' | 'samples' | 'classes' | 'seed' | 'threads'] = value;
     } else throw new Error(`bench analysis: unknown argument ${flag}`);
   }
   return args;
@@ -106,9 +110,14 @@ export async function main(argv: string[]): Promise<void> {
   const syn = synthetic(a);
   const full = !a.packed && a.models * a.samples <= 20_000_000;
   const input = full ? predictionsInput(a, syn) : packedInput(a, syn);
+  const rssBefore = Math.round(process.resourceUsage().maxRSS / 1024);
   const generateS = (performance.now() - t0) / 1000;
   const cpu0 = process.cpuUsage();
-  const result: AnalysisResult = full ? analyze(input as AnalysisInput) : analyzeCorrectness(input as CorrectnessInput);
+  const result: AnalysisResult = full
+    ? analyze(input as AnalysisInput)
+    : a.threads > 1
+      ? await analyzeParallel(input as CorrectnessInput, {}, a.threads)
+      : analyzeCorrectness(input as CorrectnessInput);
   const cpu = process.cpuUsage(cpu0);
   const t = result.timings;
   for (const note of result.notes ?? []) console.log(`note: ${note}`);

@@ -28,7 +28,8 @@ function parseArgs(argv: string[]): MakeArgs {
     else if (flag === '--out') args.out = argv[++i] ?? '';
     else if (['--models', '--samples', '--classes', '--seed'].includes(flag)) {
       const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 1) throw new Error(`make-timm-csv: ${flag} needs a positive integer, got ${argv[i]}`);
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`make-timm-csv: ${flag} needs a positive integer, got ${argv[i]}`);
       args[flag.slice(2) as 'models' | 'samples' | 'classes' | 'seed'] = value;
     } else throw new Error(`make-timm-csv: unknown argument ${flag}`);
   }
@@ -48,7 +49,13 @@ function seeded(seed: number): () => number {
 }
 
 /** One model's CSV text: top-5 ids (top-1 right with the model's odds), target last, rows shuffled. */
-function modelCsv(m: number, labels: Int32Array, difficulty: Float64Array, classes: number, random: () => number): string {
+function modelCsv(
+  m: number,
+  labels: Int32Array,
+  difficulty: Float64Array,
+  classes: number,
+  random: () => number,
+): string {
   const skill = 0.7 + 0.02 * m;
   const lines = Array.from(labels, (label, s) => {
     const right = random() * 0.5 + difficulty[s]! * 0.5 < skill;
@@ -87,10 +94,22 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${files.length} CSVs of ${args.samples} lines to ${args.out} in ${made.toFixed(2)} s`);
   if (!args.analyze) return console.log(JSON.stringify({ files, seconds: { make: made } }));
   const t1 = performance.now();
-  const res = await analyzeCommand({ timmCsv: files, out: join(args.out, 'analysis'), store: new LocalStore(args.out) });
+  const res = await analyzeCommand({
+    timmCsv: files,
+    out: join(args.out, 'analysis'),
+    store: new LocalStore(args.out),
+  });
   const total = (performance.now() - t1) / 1000;
-  console.log(`analyzed in ${total.toFixed(2)} s (load ${res.seconds.load.toFixed(2)}, analyze ${res.seconds.analyze.toFixed(2)}, write ${res.seconds.write.toFixed(2)})`);
-  console.log(JSON.stringify({ files: files.length, samples: args.samples, seconds: { make: made, ...res.seconds, command: total } }));
+  console.log(
+    `analyzed in ${total.toFixed(2)} s (load ${res.seconds.load.toFixed(2)}, analyze ${res.seconds.analyze.toFixed(2)}, write ${res.seconds.write.toFixed(2)})`,
+  );
+  console.log(
+    JSON.stringify({
+      files: files.length,
+      samples: args.samples,
+      seconds: { make: made, ...res.seconds, command: total },
+    }),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main(process.argv.slice(2));

@@ -26,7 +26,13 @@ export const tinyInput: AnalysisInput = {
   ],
 };
 
-const pair = (base: string, corrector: string, baseErrors: number, corrected: number, unionCorrect: number): PairResult => ({
+const pair = (
+  base: string,
+  corrector: string,
+  baseErrors: number,
+  corrected: number,
+  unionCorrect: number,
+): PairResult => ({
   base,
   corrector,
   baseErrors,
@@ -71,20 +77,83 @@ export const tinyResult: AnalysisResult = {
     { k: 3, models: ['a', 'b', 'c'], unionCorrect: 6, virtualAccuracy: 1, method: 'exact' },
   ],
   perClass: [
-    ...perClass('a', [[2, 2, 3, 0], [2, 1, 1, 2], [2, 1, 2, 1]]),
-    ...perClass('b', [[2, 1, 1, 1], [2, 1, 1, 2], [2, 0, 0, 2]]),
-    ...perClass('c', [[2, 0, 0, 3], [2, 2, 2, 0], [2, 1, 2, 1]]),
+    ...perClass('a', [
+      [2, 2, 3, 0],
+      [2, 1, 1, 2],
+      [2, 1, 2, 1],
+    ]),
+    ...perClass('b', [
+      [2, 1, 1, 1],
+      [2, 1, 1, 2],
+      [2, 0, 0, 2],
+    ]),
+    ...perClass('c', [
+      [2, 0, 0, 3],
+      [2, 2, 2, 0],
+      [2, 1, 2, 1],
+    ]),
   ],
   topCorrectedClasses: {
-    a: [{ class: 0, name: 'cat', count: 3 }, { class: 2, name: CLASS_NAMES[2]!, count: 2 }, { class: 1, name: 'dog', count: 1 }],
-    b: [{ class: 0, name: 'cat', count: 1 }, { class: 1, name: 'dog', count: 1 }, { class: 2, name: CLASS_NAMES[2]!, count: 0 }],
-    c: [{ class: 1, name: 'dog', count: 2 }, { class: 2, name: CLASS_NAMES[2]!, count: 2 }, { class: 0, name: 'cat', count: 0 }],
+    a: [
+      { class: 0, name: 'cat', count: 3 },
+      { class: 2, name: CLASS_NAMES[2]!, count: 2 },
+      { class: 1, name: 'dog', count: 1 },
+    ],
+    b: [
+      { class: 0, name: 'cat', count: 1 },
+      { class: 1, name: 'dog', count: 1 },
+      { class: 2, name: CLASS_NAMES[2]!, count: 0 },
+    ],
+    c: [
+      { class: 1, name: 'dog', count: 2 },
+      { class: 2, name: CLASS_NAMES[2]!, count: 2 },
+      { class: 0, name: 'cat', count: 0 },
+    ],
   },
   noneCorrect: { count: 0, sampleIds: [] },
   diversity: [
-    { a: 'a', b: 'b', n11: 1, n10: 3, n01: 1, n00: 1, yulesQ: -0.5, disagreement: 4 / 6, doubleFault: 1 / 6, cohensKappa: -0.2, mcnemarStatistic: 0.25, mcnemarP: 0.625 },
-    { a: 'a', b: 'c', n11: 1, n10: 3, n01: 2, n00: 0, yulesQ: -1, disagreement: 5 / 6, doubleFault: 0, cohensKappa: -2 / 3, mcnemarStatistic: 0, mcnemarP: 1 },
-    { a: 'b', b: 'c', n11: 1, n10: 1, n01: 2, n00: 2, yulesQ: 0, disagreement: 0.5, doubleFault: 2 / 6, cohensKappa: 0, mcnemarStatistic: 0, mcnemarP: 1 },
+    {
+      a: 'a',
+      b: 'b',
+      n11: 1,
+      n10: 3,
+      n01: 1,
+      n00: 1,
+      yulesQ: -0.5,
+      disagreement: 4 / 6,
+      doubleFault: 1 / 6,
+      cohensKappa: -0.2,
+      mcnemarStatistic: 0.25,
+      mcnemarP: 0.625,
+    },
+    {
+      a: 'a',
+      b: 'c',
+      n11: 1,
+      n10: 3,
+      n01: 2,
+      n00: 0,
+      yulesQ: -1,
+      disagreement: 5 / 6,
+      doubleFault: 0,
+      cohensKappa: -2 / 3,
+      mcnemarStatistic: 0,
+      mcnemarP: 1,
+    },
+    {
+      a: 'b',
+      b: 'c',
+      n11: 1,
+      n10: 1,
+      n01: 2,
+      n00: 2,
+      yulesQ: 0,
+      disagreement: 0.5,
+      doubleFault: 2 / 6,
+      cohensKappa: 0,
+      mcnemarStatistic: 0,
+      mcnemarP: 1,
+    },
   ],
   ensembles: [
     { kind: 'oracle', models: ['a', 'b', 'c'], correct: 6, accuracy: 1 },
@@ -111,7 +180,10 @@ export function seeded(seed: number): () => number {
 export function syntheticInput(models: number, samples: number, classes: number, seed = 7): AnalysisInput {
   const random = seeded(seed);
   const labels = Int32Array.from({ length: samples }, () => Math.floor(random() * classes));
-  const names = Array.from({ length: models }, (_, i) => `model_${String(i).padStart(2, '0')}${i % 5 === 0 ? '_with_a_long<name>&more' : ''}`);
+  const names = Array.from(
+    { length: models },
+    (_, i) => `model_${String(i).padStart(2, '0')}${i % 5 === 0 ? '_with_a_long<name>&more' : ''}`,
+  );
   return {
     sampleIds: Array.from({ length: samples }, (_, i) => `img_${String(i).padStart(6, '0')}`),
     labels,
@@ -119,8 +191,9 @@ export function syntheticInput(models: number, samples: number, classes: number,
     classNames: Array.from({ length: classes }, (_, c) => `class ${c}${c === 1 ? ' <b>&amp;' : ''}`),
     models: names.map((name, i) => ({
       name,
-      top1: Int32Array.from(labels, (l) => (random() < 0.6 + (0.3 * i) / models ? l : (l + 1 + Math.floor(random() * (classes - 1))) % classes)),
+      top1: Int32Array.from(labels, (l) =>
+        random() < 0.6 + (0.3 * i) / models ? l : (l + 1 + Math.floor(random() * (classes - 1))) % classes,
+      ),
     })),
   };
 }
-

@@ -40,10 +40,13 @@ test('loadRunPredictions aligns models by sample id across shards', async (t) =>
   t.deepEqual([...input.labels], [0, 2, 1]);
   t.is(input.numClasses, 3);
   t.deepEqual(input.classNames, ['a', 'b', 'c']);
-  t.deepEqual(input.models.map((m) => [m.name, [...m.top1]]), [
-    ['alpha', [0, 2, 0]],
-    ['beta', [2, -1, 1]],
-  ]);
+  t.deepEqual(
+    input.models.map((m) => [m.name, [...m.top1]]),
+    [
+      ['alpha', [0, 2, 0]],
+      ['beta', [2, -1, 1]],
+    ],
+  );
   const beta = input.models[1]!.topk!;
   t.is(beta.k, 2);
   t.deepEqual([...beta.ids], [2, 0, -1, -1, 1, 2]);
@@ -53,14 +56,18 @@ test('loadRunPredictions aligns models by sample id across shards', async (t) =>
 test('loadRunPredictions loads only the chosen models, in the given order', async (t) => {
   const store = await storeWith({ 'a/0': [row('x', 0, 0)], 'b/0': [row('x', 0, 1)], 'c/0': [row('x', 0, 4)] });
   const input = await loadRunPredictions(store, 'r1', { models: ['c', 'a'] });
-  t.deepEqual(input.models.map((m) => m.name), ['c', 'a']);
+  t.deepEqual(
+    input.models.map((m) => m.name),
+    ['c', 'a'],
+  );
   t.is(input.numClasses, 5);
 });
 
 test('loadRunPredictions rejects models that cover different samples', async (t) => {
   const store = await storeWith({ 'a/0': [row('x', 0, 0), row('y', 1, 1)], 'b/0': [row('x', 0, 1)] });
   await t.throwsAsync(loadRunPredictions(store, 'r1'), {
-    message: 'predictions: model "b" has no prediction for sample "y" (model "a" has, in runs/r1/predictions/model=a/shard=00000.parquet)',
+    message:
+      'predictions: model "b" has no prediction for sample "y" (model "a" has, in runs/r1/predictions/model=a/shard=00000.parquet)',
   });
 });
 

@@ -26,7 +26,9 @@ test('parseTimmCsv aligns models by filename, not row order, and sorts sample id
 });
 
 test('parseTimmCsv accepts top-1-only files, CRLF line ends and class names', (t) => {
-  const input = parseTimmCsv([{ path: 'm.csv', text: 'x.png,1,1\r\ny.png,0,1\r\n' }], { classNames: ['cat', 'dog', 'eel'] });
+  const input = parseTimmCsv([{ path: 'm.csv', text: 'x.png,1,1\r\ny.png,0,1\r\n' }], {
+    classNames: ['cat', 'dog', 'eel'],
+  });
   t.deepEqual(input.sampleIds, ['x.png', 'y.png']);
   t.deepEqual([...input.models[0]!.top1], [1, 0]);
   t.is(input.numClasses, 3);
@@ -109,6 +111,8 @@ test('parseClassNames reads a JSON array or one name per line', (t) => {
   t.deepEqual(parseClassNames('["a, b", "c"]', 'n.json'), ['a, b', 'c']);
   t.deepEqual(parseClassNames('tench\r\ngoldfish\n\n', 'n.txt'), ['tench', 'goldfish']);
   t.throws(() => parseClassNames('[1]', 'n.json'), { message: 'class-names: n.json entry 0 is 1, expected a string' });
-  t.throws(() => parseClassNames('a\n\nb', 'n.txt'), { message: 'class-names: n.txt line 2 is blank, expected a class name' });
+  t.throws(() => parseClassNames('a\n\nb', 'n.txt'), {
+    message: 'class-names: n.txt line 2 is blank, expected a class name',
+  });
   t.throws(() => parseClassNames(' \n', 'n.txt'), { message: 'class-names: n.txt is empty' });
 });

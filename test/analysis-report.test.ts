@@ -12,7 +12,15 @@ import { analyze } from '../analysis/analyze.js';
 import { syntheticInput, tinyResult } from './analysis-io-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const SHOTS = join(tmpdir(), 'crossfix-report-shots');
 
 /** Opens the page in headless Chromium; returns console errors, page errors, requests and a full-page PNG. */
@@ -47,7 +55,10 @@ async function pixelStats(png: Buffer): Promise<{ colours: number; inked: number
 }
 
 async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`report test: ${CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `report test: ${CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium)`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
@@ -63,7 +74,10 @@ for (const [what, make] of cases) {
       const result = make();
       const shot = await renderInChromium(browser, renderReport(result), what.replace(/\W+/g, '-'));
       t.deepEqual(shot.errors, []);
-      t.deepEqual(shot.requests.filter((u) => !u.startsWith('about:') && !u.startsWith('data:')), []);
+      t.deepEqual(
+        shot.requests.filter((u) => !u.startsWith('about:') && !u.startsWith('data:')),
+        [],
+      );
       const stats = await pixelStats(shot.png);
       t.true(stats.colours > 40, `only ${stats.colours} distinct colours`);
       t.true(stats.inked > 0.05, `only ${(stats.inked * 100).toFixed(1)}% of pixels are not white`);

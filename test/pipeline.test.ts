@@ -179,6 +179,19 @@ test.serial('the progress query reports every model of a finished run', async (t
   [['conv-a', 4, 400, true], ['dense-b', 4, 400, true], ['dense-c', 4, 400, true]]);
 });
 
+test.serial('runs are findable by dataset and model through search attributes, with a memo', async (t) => {
+  const query = `CrossfixDataset = 'fm400' AND CrossfixModels = 'dense-c'`;
+  let ids: string[] = [];
+  for (let i = 0; i < 50 && !ids.includes(runWorkflowId('r2')); i++) {
+    ids = [];
+    for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+    if (!ids.includes(runWorkflowId('r2'))) await new Promise((r) => setTimeout(r, 200));
+  }
+  t.deepEqual(ids, [runWorkflowId('r2')]);
+  const desc = await client.workflow.getHandle(runWorkflowId('r2')).describe();
+  t.deepEqual(desc.memo, { dataset: 'fm400', models: 'conv-a,dense-b,dense-c' });
+});
+
 async function failure(runId: string, models: string[]): Promise<string> {
   const err = await run(runId, models).then(() => undefined, (e: unknown) => e);
   if (!(err instanceof WorkflowFailedError)) throw new Error(`expected run ${runId} to fail, got ${String(err)}`);

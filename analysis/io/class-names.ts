@@ -24,7 +24,8 @@ function parseJsonNames(text: string, source: string): string[] {
   }
   const names = value as unknown[];
   const bad = names.findIndex((n) => typeof n !== 'string');
-  if (bad >= 0) throw new Error(`class-names: ${source} entry ${bad} is ${JSON.stringify(names[bad])}, expected a string`);
+  if (bad >= 0)
+    throw new Error(`class-names: ${source} entry ${bad} is ${JSON.stringify(names[bad])}, expected a string`);
   return names as string[];
 }
 

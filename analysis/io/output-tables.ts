@@ -33,7 +33,11 @@ export function modelsTable(r: AnalysisResult): OutputTable {
     accuracy: m.accuracy,
     ...ci('accuracy', m.accuracyCi),
   }));
-  return { file: 'models.parquet', fields: { ...fields, accuracy_ci_low: optionalReal, accuracy_ci_high: optionalReal }, rows };
+  return {
+    file: 'models.parquet',
+    fields: { ...fields, accuracy_ci_low: optionalReal, accuracy_ci_high: optionalReal },
+    rows,
+  };
 }
 
 /** pairs.parquet: one row per ordered pair (base ≠ corrector), base major. */
@@ -99,7 +103,15 @@ export function subsetsTable(r: AnalysisResult): OutputTable {
 
 /** per_class.parquet: one row per (model, class). */
 export function perClassTable(r: AnalysisResult): OutputTable {
-  const fields = { model: text, class_id: int, class_name: text, samples: int, correct: int, corrected: int, got_corrected: int };
+  const fields = {
+    model: text,
+    class_id: int,
+    class_name: text,
+    samples: int,
+    correct: int,
+    corrected: int,
+    got_corrected: int,
+  };
   const rows = r.perClass.map((p) => ({
     model: p.model,
     class_id: p.classId,
@@ -147,10 +159,16 @@ export function diversityTable(r: AnalysisResult): OutputTable {
 
 /** none_correct.parquet: the samples no model gets right, one sample_id per row. */
 export function noneCorrectTable(r: AnalysisResult): OutputTable {
-  return { file: 'none_correct.parquet', fields: { sample_id: text }, rows: r.noneCorrect.sampleIds.map((id) => ({ sample_id: id })) };
+  return {
+    file: 'none_correct.parquet',
+    fields: { sample_id: text },
+    rows: r.noneCorrect.sampleIds.map((id) => ({ sample_id: id })),
+  };
 }
 
 /** Every Parquet table of an analysis, in a fixed order. */
 export function outputTables(r: AnalysisResult): OutputTable[] {
-  return [modelsTable, pairsTable, triplesTable, subsetsTable, perClassTable, diversityTable, noneCorrectTable].map((f) => f(r));
+  return [modelsTable, pairsTable, triplesTable, subsetsTable, perClassTable, diversityTable, noneCorrectTable].map(
+    (f) => f(r),
+  );
 }

@@ -53,7 +53,9 @@ export async function loadRunPredictions(
   const files = await listPredictionFiles(store, runId);
   const names = options.models ?? [...files.keys()];
   if (names.length === 0) {
-    throw new Error(`predictions: run ${runId} has no prediction files under ${store.url(predictionsPrefix(runId) + '/')}`);
+    throw new Error(
+      `predictions: run ${runId} has no prediction files under ${store.url(predictionsPrefix(runId) + '/')}`,
+    );
   }
   const rows: ModelRows[] = [];
   for (const name of names) {
@@ -69,7 +71,10 @@ async function readModelRows(store: ObjectStore, name: string, keys: string[]): 
   for (const key of keys) {
     const bytes = await store.get(key);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const records = await parquetReadObjects({ file, columns: ['sample_id', 'label', 'top1', 'topk_ids', 'topk_probs'] });
+    const records = await parquetReadObjects({
+      file,
+      columns: ['sample_id', 'label', 'top1', 'topk_ids', 'topk_probs'],
+    });
     for (const r of records) addRecord(out, key, r);
   }
   return out;
@@ -79,7 +84,9 @@ function addRecord(out: ModelRows, key: string, r: Record<string, unknown>): voi
   const id = String(r.sample_id);
   const prior = out.index.get(id);
   if (prior !== undefined) {
-    throw new Error(`predictions: model ${JSON.stringify(out.name)} has sample ${JSON.stringify(id)} twice, in ${out.keyOf[prior]} and ${key}`);
+    throw new Error(
+      `predictions: model ${JSON.stringify(out.name)} has sample ${JSON.stringify(id)} twice, in ${out.keyOf[prior]} and ${key}`,
+    );
   }
   out.index.set(id, out.labels.length);
   out.keyOf.push(key);
@@ -105,16 +112,22 @@ function checkSameSamples(a: ModelRows, b: ModelRows): void {
   for (const [id, i] of b.index) {
     const j = a.index.get(id);
     if (j === undefined) {
-      throw new Error(`predictions: model ${JSON.stringify(a.name)} has no prediction for sample ${JSON.stringify(id)} (model ${JSON.stringify(b.name)} has, in ${b.keyOf[i]})`);
+      throw new Error(
+        `predictions: model ${JSON.stringify(a.name)} has no prediction for sample ${JSON.stringify(id)} (model ${JSON.stringify(b.name)} has, in ${b.keyOf[i]})`,
+      );
     }
     if (a.labels[j] !== b.labels[i]) {
-      throw new Error(`predictions: models ${JSON.stringify(a.name)} and ${JSON.stringify(b.name)} disagree on the label of sample ${JSON.stringify(id)}: ${a.labels[j]} in ${a.keyOf[j]}, ${b.labels[i]} in ${b.keyOf[i]}`);
+      throw new Error(
+        `predictions: models ${JSON.stringify(a.name)} and ${JSON.stringify(b.name)} disagree on the label of sample ${JSON.stringify(id)}: ${a.labels[j]} in ${a.keyOf[j]}, ${b.labels[i]} in ${b.keyOf[i]}`,
+      );
     }
   }
   if (a.index.size === b.index.size) return;
   for (const [id, j] of a.index) {
     if (!b.index.has(id)) {
-      throw new Error(`predictions: model ${JSON.stringify(b.name)} has no prediction for sample ${JSON.stringify(id)} (model ${JSON.stringify(a.name)} has, in ${a.keyOf[j]})`);
+      throw new Error(
+        `predictions: model ${JSON.stringify(b.name)} has no prediction for sample ${JSON.stringify(id)} (model ${JSON.stringify(a.name)} has, in ${a.keyOf[j]})`,
+      );
     }
   }
 }

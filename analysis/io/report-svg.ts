@@ -19,7 +19,11 @@ export function shorten(label: string, max = 28): string {
 }
 
 const STOPS: Array<[number, number, number]> = [
-  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
 ];
 
 /** Colour of t ∈ [0, 1] on a viridis-like scale, as `rgb(r,g,b)`; also whether dark text reads on it. */
@@ -57,19 +61,36 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const top = Math.min(150, 24 + Math.max(...names.map((l) => l.length)) * 4.6);
   const size = n * cell;
   const parts: string[] = [];
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) parts.push(heatmapCell(spec, r, c, left + c * cell, top + r * cell, cell, font));
-  names.forEach((name, i) => parts.push(rowLabel(name, spec.labels[i]!, left - 6, top + i * cell + cell / 2), columnLabel(name, spec.labels[i]!, left + i * cell + cell / 2, top - 6)));
-  parts.push(`<text x="4" y="${top + size + 20}" class="axis">rows: ${escapeHtml(spec.rowTitle)} · columns: ${escapeHtml(spec.columnTitle)}</text>`);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) parts.push(heatmapCell(spec, r, c, left + c * cell, top + r * cell, cell, font));
+  names.forEach((name, i) =>
+    parts.push(
+      rowLabel(name, spec.labels[i]!, left - 6, top + i * cell + cell / 2),
+      columnLabel(name, spec.labels[i]!, left + i * cell + cell / 2, top - 6),
+    ),
+  );
+  parts.push(
+    `<text x="4" y="${top + size + 20}" class="axis">rows: ${escapeHtml(spec.rowTitle)} · columns: ${escapeHtml(spec.columnTitle)}</text>`,
+  );
   parts.push(legend(spec, 4, top + size + 30));
   const width = Math.max(left + size + top, 280);
   const height = top + size + 46;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${parts.join('')}</svg>`;
 }
 
-function heatmapCell(spec: HeatmapSpec, r: number, c: number, x: number, y: number, cell: number, font: number): string {
+function heatmapCell(
+  spec: HeatmapSpec,
+  r: number,
+  c: number,
+  x: number,
+  y: number,
+  cell: number,
+  font: number,
+): string {
   const v = spec.value(r, c);
   const tip = `<title>${escapeHtml(spec.tooltip(r, c))}</title>`;
-  if (v === undefined) return `<g><rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="#e6e6e6" stroke="#fff"/>${tip}</g>`;
+  if (v === undefined)
+    return `<g><rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="#e6e6e6" stroke="#fff"/>${tip}</g>`;
   const [lo, hi] = spec.domain;
   const { fill, darkText } = colourOf(hi > lo ? (v - lo) / (hi - lo) : 1);
   const label = `<text x="${x + cell / 2}" y="${y + cell / 2}" font-size="${font}" fill="${darkText ? '#111' : '#fff'}" text-anchor="middle" dominant-baseline="central">${escapeHtml(spec.format(v))}</text>`;
@@ -79,7 +100,10 @@ function heatmapCell(spec: HeatmapSpec, r: number, c: number, x: number, y: numb
 /** Ten swatches from the low to the high end of the domain, starting at (x, y). */
 function legend(spec: HeatmapSpec, x: number, y: number): string {
   const [lo, hi] = spec.domain;
-  const swatches = Array.from({ length: 10 }, (_, i) => `<rect x="${x + 70 + i * 12}" y="${y}" width="12" height="10" fill="${colourOf(i / 9).fill}"/>`);
+  const swatches = Array.from(
+    { length: 10 },
+    (_, i) => `<rect x="${x + 70 + i * 12}" y="${y}" width="12" height="10" fill="${colourOf(i / 9).fill}"/>`,
+  );
   const ends = `<text x="${x + 64}" y="${y + 9}" text-anchor="end" class="axis">${escapeHtml(spec.format(lo))}</text><text x="${x + 196}" y="${y + 9}" class="axis">${escapeHtml(spec.format(hi))}</text>`;
   return `<text x="${x}" y="${y + 9}" class="axis">scale</text>${swatches.join('')}${ends}`;
 }
@@ -112,7 +136,13 @@ export function mirroredBarsSvg(spec: MirroredBarsSpec): string {
   const bar = Math.max(0.6, step * 0.8);
   const scale = spec.max > 0 ? half / spec.max : 0;
   const path = (values: number[], sign: number) =>
-    values.map((v, i) => (v > 0 ? `M${(i * step).toFixed(2)} ${half + 14}v${(sign * v * scale).toFixed(2)}h${bar.toFixed(2)}v${(-sign * v * scale).toFixed(2)}z` : '')).join('');
+    values
+      .map((v, i) =>
+        v > 0
+          ? `M${(i * step).toFixed(2)} ${half + 14}v${(sign * v * scale).toFixed(2)}h${bar.toFixed(2)}v${(-sign * v * scale).toFixed(2)}z`
+          : '',
+      )
+      .join('');
   const height = 2 * half + 28;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">` +
@@ -142,9 +172,18 @@ export function lineChartSvg(spec: LineChartSpec): string {
   const px = (x: number) => pad.left + ((x - 1) / (xMax - 1)) * (width - pad.left - pad.right);
   const py = (y: number) => pad.top + (hi > lo ? (hi - y) / (hi - lo) : 0.5) * (height - pad.top - pad.bottom);
   const line = spec.points.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)} ${py(p.y).toFixed(1)}`).join('');
-  const dots = spec.points.map((p) => `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="#3b528b"><title>${escapeHtml(p.label)}</title></circle><text x="${px(p.x).toFixed(1)}" y="${(py(p.y) - 9).toFixed(1)}" text-anchor="middle" class="axis">${percent(p.y, 2)}</text>`);
-  const ticks = [lo, (lo + hi) / 2, hi].map((t) => `<text x="${pad.left - 6}" y="${py(t).toFixed(1)}" text-anchor="end" dominant-baseline="central" class="axis">${percent(t)}%</text>`);
-  const xTicks = spec.points.map((p) => `<text x="${px(p.x).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle" class="axis">${p.x}</text>`);
+  const dots = spec.points.map(
+    (p) =>
+      `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="#3b528b"><title>${escapeHtml(p.label)}</title></circle><text x="${px(p.x).toFixed(1)}" y="${(py(p.y) - 9).toFixed(1)}" text-anchor="middle" class="axis">${percent(p.y, 2)}</text>`,
+  );
+  const ticks = [lo, (lo + hi) / 2, hi].map(
+    (t) =>
+      `<text x="${pad.left - 6}" y="${py(t).toFixed(1)}" text-anchor="end" dominant-baseline="central" class="axis">${percent(t)}%</text>`,
+  );
+  const xTicks = spec.points.map(
+    (p) =>
+      `<text x="${px(p.x).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle" class="axis">${p.x}</text>`,
+  );
   const axes = `<path d="M${pad.left} ${pad.top}V${height - pad.bottom}H${width - pad.right}" fill="none" stroke="#888"/>`;
   const titles = `<text x="${width / 2}" y="${height - 6}" text-anchor="middle" class="axis">${escapeHtml(spec.xTitle)}</text><text transform="translate(14,${height / 2}) rotate(-90)" text-anchor="middle" class="axis">${escapeHtml(spec.yTitle)}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${axes}${ticks.join('')}${xTicks.join('')}<path d="${line}" fill="none" stroke="#3b528b" stroke-width="2"/>${dots.join('')}${titles}</svg>`;

@@ -47,7 +47,9 @@ ${sections.join('\n')}
 
 function table(head: string[], rows: string[][], numeric: boolean[]): string {
   const th = head.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''}>${h}</th>`).join('');
-  const tr = rows.map((row) => `<tr>${row.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`);
+  const tr = rows.map(
+    (row) => `<tr>${row.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`,
+  );
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr.join('')}</tbody></table>`;
 }
 
@@ -55,14 +57,31 @@ function overviewSection(r: AnalysisResult): string {
   const best = [...r.models].sort((a, b) => b.accuracy - a.accuracy)[0];
   const bestPair = [...r.pairs].sort((a, b) => b.virtualAccuracy - a.virtualAccuracy)[0];
   const bestTriple = [...r.triples].sort((a, b) => b.virtualAccuracy - a.virtualAccuracy)[0];
-  const card = (label: string, value: string, note = '') => `<div class="card">${label}<b>${value}</b><span class="note">${note}</span></div>`;
+  const card = (label: string, value: string, note = '') =>
+    `<div class="card">${label}<b>${value}</b><span class="note">${note}</span></div>`;
   const cards = [
     card('samples', String(r.samples), `${r.numClasses} classes`),
     card('models', String(r.models.length)),
     best ? card('best single model', `${percent(best.accuracy, 2)}%`, escapeHtml(best.name)) : '',
-    bestPair ? card('best pair (oracle)', `${percent(bestPair.virtualAccuracy, 2)}%`, escapeHtml(`${bestPair.base} + ${bestPair.corrector}`)) : '',
-    bestTriple ? card('best triple (oracle)', `${percent(bestTriple.virtualAccuracy, 2)}%`, escapeHtml(bestTriple.models.join(' + '))) : '',
-    card('no model right', String(r.noneCorrect.count), `${percent(r.samples ? r.noneCorrect.count / r.samples : 0, 2)}% of samples`),
+    bestPair
+      ? card(
+          'best pair (oracle)',
+          `${percent(bestPair.virtualAccuracy, 2)}%`,
+          escapeHtml(`${bestPair.base} + ${bestPair.corrector}`),
+        )
+      : '',
+    bestTriple
+      ? card(
+          'best triple (oracle)',
+          `${percent(bestTriple.virtualAccuracy, 2)}%`,
+          escapeHtml(bestTriple.models.join(' + ')),
+        )
+      : '',
+    card(
+      'no model right',
+      String(r.noneCorrect.count),
+      `${percent(r.samples ? r.noneCorrect.count / r.samples : 0, 2)}% of samples`,
+    ),
   ];
   return `<div class="cards">${cards.join('')}</div>`;
 }
@@ -94,7 +113,9 @@ function correctionSection(r: AnalysisResult): string {
     format: (v) => percent(v),
     tooltip: (b, c) => {
       const p = pair(b, c);
-      return p ? `${p.corrector} corrects ${p.corrected} of ${p.base}'s ${p.baseErrors} errors (${percent(p.potentialCorrectionRate, 2)}%)` : r.models[b]!.name;
+      return p
+        ? `${p.corrector} corrects ${p.corrected} of ${p.base}'s ${p.baseErrors} errors (${percent(p.potentialCorrectionRate, 2)}%)`
+        : r.models[b]!.name;
     },
     rowTitle: 'base model',
     columnTitle: 'corrector',
@@ -112,7 +133,9 @@ function virtualAccuracySection(r: AnalysisResult): string {
     format: (v) => percent(v),
     tooltip: (b, c) => {
       const p = pair(b, c);
-      return p ? `${p.base} ∪ ${p.corrector}: ${p.unionCorrect} of ${r.samples} right (${percent(p.virtualAccuracy, 2)}%)` : `${r.models[b]!.name} alone: ${percent(r.models[b]!.accuracy, 2)}%`;
+      return p
+        ? `${p.base} ∪ ${p.corrector}: ${p.unionCorrect} of ${r.samples} right (${percent(p.virtualAccuracy, 2)}%)`
+        : `${r.models[b]!.name} alone: ${percent(r.models[b]!.accuracy, 2)}%`;
     },
     rowTitle: 'base model',
     columnTitle: 'corrector',
@@ -121,8 +144,12 @@ function virtualAccuracySection(r: AnalysisResult): string {
 }
 
 function triplesSection(r: AnalysisResult, max: number): string {
-  if (r.triples.length === 0) return '<h2>Triples</h2><p class="note">No triples (fewer than three models, or triples were off).</p>';
-  const sorted = r.triples.map((t, i) => ({ t, i })).sort((a, b) => b.t.virtualAccuracy - a.t.virtualAccuracy || a.i - b.i).slice(0, max);
+  if (r.triples.length === 0)
+    return '<h2>Triples</h2><p class="note">No triples (fewer than three models, or triples were off).</p>';
+  const sorted = r.triples
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => b.t.virtualAccuracy - a.t.virtualAccuracy || a.i - b.i)
+    .slice(0, max);
   const top = sorted[0]!.t.virtualAccuracy;
   const rows = sorted.map(({ t }, rank) => [
     String(rank + 1),
@@ -138,7 +165,12 @@ function triplesSection(r: AnalysisResult, max: number): string {
 function subsetsSection(r: AnalysisResult): string {
   if (r.subsets.length === 0) return '';
   const points = r.subsets.map((s) => ({ x: s.k, y: s.virtualAccuracy, label: `k=${s.k}: ${s.models.join(', ')}` }));
-  const rows = r.subsets.map((s) => [String(s.k), s.models.map(escapeHtml).join(', '), `${percent(s.virtualAccuracy, 2)}%`, s.method]);
+  const rows = r.subsets.map((s) => [
+    String(s.k),
+    s.models.map(escapeHtml).join(', '),
+    `${percent(s.virtualAccuracy, 2)}%`,
+    s.method,
+  ]);
   const chart = lineChartSvg({ points, xTitle: 'subset size k', yTitle: 'virtual accuracy (%)' });
   return `<h2>Best subset of each size</h2>${chart}${table(['k', 'models', 'virtual accuracy', 'search'], rows, [true, false, true, false])}`;
 }
@@ -146,13 +178,20 @@ function subsetsSection(r: AnalysisResult): string {
 function topClassesSection(r: AnalysisResult): string {
   const rows = r.models.map((m) => [
     escapeHtml(m.name),
-    (r.topCorrectedClasses[m.name] ?? []).map((c) => `${escapeHtml(c.name)} <span class="note">(#${c.class}, ${c.count})</span>`).join(', '),
+    (r.topCorrectedClasses[m.name] ?? [])
+      .map((c) => `${escapeHtml(c.name)} <span class="note">(#${c.class}, ${c.count})</span>`)
+      .join(', '),
   ]);
   return `<h2>Top classes by corrected count</h2><p class="note">Per model, the classes where others most often get wrong what it gets right.</p>${table(['model', 'classes (id, corrected)'], rows, [false, false])}`;
 }
 
 function perClassSection(r: AnalysisResult): string {
-  const byModel = new Map(r.models.map((m) => [m.name, { up: new Array<number>(r.numClasses).fill(0), down: new Array<number>(r.numClasses).fill(0) }]));
+  const byModel = new Map(
+    r.models.map((m) => [
+      m.name,
+      { up: new Array<number>(r.numClasses).fill(0), down: new Array<number>(r.numClasses).fill(0) },
+    ]),
+  );
   let max = 0;
   for (const p of r.perClass) {
     const series = byModel.get(p.model);
@@ -161,7 +200,10 @@ function perClassSection(r: AnalysisResult): string {
     series.down[p.classId] = p.gotCorrected;
     max = Math.max(max, p.corrected, p.gotCorrected);
   }
-  const charts = [...byModel].map(([name, s]) => `<h3>${escapeHtml(name)}</h3>${mirroredBarsSvg({ up: s.up, down: s.down, upLabel: 'corrected', downLabel: 'got corrected', max })}`);
+  const charts = [...byModel].map(
+    ([name, s]) =>
+      `<h3>${escapeHtml(name)}</h3>${mirroredBarsSvg({ up: s.up, down: s.down, upLabel: 'corrected', downLabel: 'got corrected', max })}`,
+  );
   return `<h2>Per class: corrected and got corrected</h2><p class="note">Classes by id on the x axis; ▲ how often the other models are wrong where this model is right, ▼ how often others are right where it is wrong (summed over the other models, same scale for every model).</p>${charts.join('')}`;
 }
 
@@ -178,7 +220,9 @@ function diversitySection(r: AnalysisResult): string {
     format: (v) => percent(v),
     tooltip: (i, j) => {
       const d = at(i, j);
-      return d ? `${d.a} / ${d.b}: disagreement ${percent(d.disagreement, 2)}%, double fault ${percent(d.doubleFault, 2)}%, Q ${d.yulesQ.toFixed(3)}, κ ${d.cohensKappa.toFixed(3)}, McNemar p ${d.mcnemarP.toPrecision(3)}` : r.models[i]!.name;
+      return d
+        ? `${d.a} / ${d.b}: disagreement ${percent(d.disagreement, 2)}%, double fault ${percent(d.doubleFault, 2)}%, Q ${d.yulesQ.toFixed(3)}, κ ${d.cohensKappa.toFixed(3)}, McNemar p ${d.mcnemarP.toPrecision(3)}`
+        : r.models[i]!.name;
     },
     rowTitle: 'model',
     columnTitle: 'model',
@@ -188,6 +232,11 @@ function diversitySection(r: AnalysisResult): string {
 
 function ensemblesSection(r: AnalysisResult): string {
   if (r.ensembles.length === 0) return '';
-  const rows = r.ensembles.map((e) => [escapeHtml(e.kind), e.models.map(escapeHtml).join(', '), String(e.correct), `${percent(e.accuracy, 2)}%`]);
+  const rows = r.ensembles.map((e) => [
+    escapeHtml(e.kind),
+    e.models.map(escapeHtml).join(', '),
+    String(e.correct),
+    `${percent(e.accuracy, 2)}%`,
+  ]);
   return `<h2>Ensembles</h2>${table(['kind', 'models', 'correct', 'accuracy'], rows, [false, false, true, true])}`;
 }

@@ -16,8 +16,7 @@ import { writeOutputs } from './write-outputs.js';
 
 /** Where the input comes from: a run in a store, or timm CSV files on the local disk. */
 export type AnalysisSource =
-  | { kind: 'run'; store: ObjectStore; runId: string; models?: string[] }
-  | { kind: 'timm-csv'; files: string[] };
+  { kind: 'run'; store: ObjectStore; runId: string; models?: string[] } | { kind: 'timm-csv'; files: string[] };
 
 /** Options of `analyzeToStore`. */
 export interface AnalyzeToStoreOptions {
@@ -79,9 +78,13 @@ export async function datasetClasses(store: ObjectStore, runId: string): Promise
 /** Opens `--out`: an `s3://bucket/prefix` URL (through the S3 client of `store`) or a local directory. */
 export function openOutputStore(out: string, store: ObjectStore): ObjectStore {
   if (!out.startsWith('s3://')) return new LocalStore(out);
-  if (!(store instanceof S3Store)) throw new Error(`analyze: --out ${out} needs an S3 store, but the store is ${store.url('')}`);
+  if (!(store instanceof S3Store))
+    throw new Error(`analyze: --out ${out} needs an S3 store, but the store is ${store.url('')}`);
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(out)!;
-  return new S3Store({ region: '', forcePathStyle: true, bucket: m[1]!, prefix: m[2]!.replace(/\/+$/, '') }, store.client);
+  return new S3Store(
+    { region: '', forcePathStyle: true, bucket: m[1]!, prefix: m[2]!.replace(/\/+$/, '') },
+    store.client,
+  );
 }
 
 /** Options of `analyzeCommand`, as the CLI parses them. */

@@ -52,7 +52,9 @@ export function parseTimmCsv(files: TimmCsvFile[], options: TimmCsvOptions = {})
   const reference: Reference = { path: files[0]!.path, ids: [], row: new Map(), lines: [], targets: [] };
   const parsed = files.map((f, i) => parseFile(f, reference, i === 0));
   const numClasses = checkClassCount(parsed, options.classNames);
-  const order = Int32Array.from(reference.ids.keys()).sort((a, b) => compareCodeUnits(reference.ids[a]!, reference.ids[b]!));
+  const order = Int32Array.from(reference.ids.keys()).sort((a, b) =>
+    compareCodeUnits(reference.ids[a]!, reference.ids[b]!),
+  );
   const models: ModelPredictions[] = parsed.map((p) => ({ name: p.model, top1: order.map((r) => p.top1[r]!) }));
   return {
     sampleIds: Array.from(order, (r) => reference.ids[r]!),
@@ -75,7 +77,13 @@ function parseFile(file: TimmCsvFile, reference: Reference, first: boolean): Mod
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) throw new Error(`timm-csv: ${file.path} is empty`);
   const size = first ? lines.length : reference.ids.length;
-  const out: ModelRows = { path: file.path, model: modelNameOf(file.path), top1: new Int32Array(size), lineOf: new Int32Array(size), maxClass: -1 };
+  const out: ModelRows = {
+    path: file.path,
+    model: modelNameOf(file.path),
+    top1: new Int32Array(size),
+    lineOf: new Int32Array(size),
+    maxClass: -1,
+  };
   let columns = 0;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
@@ -92,7 +100,9 @@ function parseFile(file: TimmCsvFile, reference: Reference, first: boolean): Mod
 
 function checkFirstColumns(path: string, count: number): number {
   if (count < 3) {
-    throw new Error(`timm-csv: ${path} line 1 has ${count} columns, expected filename,top1[,…,topk],target (at least 3)`);
+    throw new Error(
+      `timm-csv: ${path} line 1 has ${count} columns, expected filename,top1[,…,topk],target (at least 3)`,
+    );
   }
   return count;
 }
@@ -106,9 +116,14 @@ function addRow(out: ModelRows, reference: Reference, first: boolean, cells: str
     if (target > out.maxClass) out.maxClass = target;
   }
   const r = first ? addReferenceRow(reference, filename, line, target) : reference.row.get(filename);
-  if (r === undefined) throw new Error(`timm-csv: ${reference.path} has no row for ${JSON.stringify(filename)} (${out.path} line ${line})`);
+  if (r === undefined)
+    throw new Error(
+      `timm-csv: ${reference.path} has no row for ${JSON.stringify(filename)} (${out.path} line ${line})`,
+    );
   if (out.lineOf[r] !== 0) {
-    throw new Error(`timm-csv: ${out.path} line ${line} repeats filename ${JSON.stringify(filename)} (first on line ${out.lineOf[r]})`);
+    throw new Error(
+      `timm-csv: ${out.path} line ${line} repeats filename ${JSON.stringify(filename)} (first on line ${out.lineOf[r]})`,
+    );
   }
   if (reference.targets[r] !== target) {
     throw new Error(
@@ -134,7 +149,9 @@ function addReferenceRow(reference: Reference, filename: string, line: number, t
 function checkNoneMissing(out: ModelRows, reference: Reference): void {
   const r = out.lineOf.indexOf(0);
   if (r >= 0) {
-    throw new Error(`timm-csv: ${out.path} has no row for ${JSON.stringify(reference.ids[r])} (${reference.path} line ${reference.lines[r]})`);
+    throw new Error(
+      `timm-csv: ${out.path} has no row for ${JSON.stringify(reference.ids[r])} (${reference.path} line ${reference.lines[r]})`,
+    );
   }
 }
 
@@ -173,7 +190,9 @@ function checkClassCount(parsed: ModelRows[], classNames: string[] | undefined):
   if (!classNames) return maxClass + 1;
   const worst = parsed.find((p) => p.maxClass >= classNames.length);
   if (worst) {
-    throw new Error(`timm-csv: ${worst.path} has class id ${worst.maxClass}, but the class names list ${classNames.length} classes`);
+    throw new Error(
+      `timm-csv: ${worst.path} has class id ${worst.maxClass}, but the class names list ${classNames.length} classes`,
+    );
   }
   return classNames.length;
 }

@@ -36,7 +36,8 @@ export async function writeOutputs(
     outputs[file] = store.url(prefix + file);
   };
   const tables = outputTables(result);
-  for (const t of tables) await put(t.file, await writeParquetBuffer(t.fields, t.rows), 'application/vnd.apache.parquet');
+  for (const t of tables)
+    await put(t.file, await writeParquetBuffer(t.fields, t.rows), 'application/vnd.apache.parquet');
   const summary = buildSummary(result, [...tables.map((t) => t.file), 'summary.json', 'report.html']);
   await put('summary.json', summaryJson(summary), 'application/json');
   await put('report.html', renderReport(result, options.report), 'text/html; charset=utf-8');
