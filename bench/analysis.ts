@@ -110,7 +110,6 @@ export async function main(argv: string[]): Promise<void> {
   const syn = synthetic(a);
   const full = !a.packed && a.models * a.samples <= 20_000_000;
   const input = full ? predictionsInput(a, syn) : packedInput(a, syn);
-  const rssBefore = Math.round(process.resourceUsage().maxRSS / 1024);
   const generateS = (performance.now() - t0) / 1000;
   const cpu0 = process.cpuUsage();
   const result: AnalysisResult = full

@@ -1,11 +1,12 @@
 /**
- * Benchmarks: `npm run bench -- <name> [flags]` with name one of pipeline, analysis, preprocess.
+ * Benchmarks: `npm run bench -- <name> [flags]` with name one of pipeline, analysis, preprocess, timm-csv.
  * Each prints human-readable lines and, last, one JSON object.
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   pipeline: () => import('./pipeline.js'),
   analysis: () => import('./analysis.js'),
   preprocess: () => import('./preprocess.js'),
+  'timm-csv': () => import('./make-timm-csv.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -96,6 +96,13 @@ test('parseTimmCsv rejects class ids beyond the class names', (t) => {
   });
 });
 
+test('parseTimmCsv allows spaces around class ids but not inside them', (t) => {
+  t.deepEqual([...parseTimmCsv([csv('m.csv', 'x, 2 ,1')]).models[0]!.top1], [2]);
+  t.throws(() => parseTimmCsv([csv('m.csv', 'x,1 2,1')]), {
+    message: 'timm-csv: m.csv line 1 column 2 is "1 2", expected a non-negative integer class id',
+  });
+});
+
 test('readTimmCsv and readClassNames read files from disk', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'crossfix-csv-'));
   await writeFile(join(dir, 'convnext.csv'), 'img1,1,0\nimg0,0,0\n');
