@@ -112,9 +112,8 @@ export function analyzeCorrectness(
 
 function noneCorrect(input: CorrectnessInput, tallies: ClassTallies): AnalysisResult['noneCorrect'] {
   const sampleIds: string[] = [];
-  tallies.rightCount.forEach((k, s) => {
-    if (k === 0) sampleIds.push(input.sampleIds?.[s] ?? String(s));
-  });
+  const counts = tallies.rightCount;
+  for (let s = 0; s < counts.length; s++) if (counts[s] === 0) sampleIds.push(input.sampleIds?.[s] ?? String(s));
   return { count: sampleIds.length, sampleIds };
 }
 
@@ -125,7 +124,8 @@ function ensembleResults(input: CorrectnessInput, models: ModelSummary[], tallie
   const entry = (kind: EnsembleResult['kind'], members: string[], correct: number): EnsembleResult => ({
     kind, models: members, correct, accuracy: samples === 0 ? 0 : correct / samples,
   });
-  const oracle = tallies.rightCount.reduce((sum, k) => sum + (k > 0 ? 1 : 0), 0);
+  let oracle = 0;
+  for (let s = 0; s < samples; s++) if (tallies.rightCount[s]! > 0) oracle++;
   const out = [entry('oracle', names, oracle)];
   const predictions = input.predictions;
   if (!predictions || names.length === 0) return out;
