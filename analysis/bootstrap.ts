@@ -9,7 +9,7 @@
  * Pure module.
  */
 import { pairTable } from './diversity.js';
-import { percentileInterval, poisson, randomStream } from './stats.js';
+import { percentileInterval, poissonSampler, randomStream, type Random } from './stats.js';
 import type { Interval } from './types.js';
 
 /** Resamples, seed and confidence of a bootstrap. */
@@ -19,15 +19,18 @@ export interface BootstrapOptions {
   confidence: number;
 }
 
+type Sampler = (random: Random) => number;
+
 const ratio = (num: number, den: number): number => (den === 0 ? 0 : num / den);
 
 /** Interval of accuracy = correct / samples; stream = model index. */
 export function accuracyInterval(correct: number, samples: number, stream: number, o: BootstrapOptions): Interval {
   const random = randomStream(o.seed, stream);
+  const [drawRight, drawWrong] = [poissonSampler(correct), poissonSampler(samples - correct)];
   const values = new Float64Array(o.resamples);
   for (let r = 0; r < o.resamples; ) {
-    const right = poisson(correct, random);
-    const total = right + poisson(samples - correct, random);
+    const right = drawRight(random);
+    const total = right + drawWrong(random);
     if (total > 0) values[r++] = right / total;
   }
   return percentileInterval(values, o.confidence);
@@ -49,11 +52,12 @@ export function pairIntervals(
   const va = new Float64Array(o.resamples);
   const bOverA = new Float64Array(o.resamples);
   const aOverB = new Float64Array(o.resamples);
+  const draw = [t.n11, t.n10, t.n01, t.n00].map(poissonSampler) as [Sampler, Sampler, Sampler, Sampler];
   for (let r = 0; r < o.resamples; ) {
-    const n11 = poisson(t.n11, random);
-    const n10 = poisson(t.n10, random);
-    const n01 = poisson(t.n01, random);
-    const n00 = poisson(t.n00, random);
+    const n11 = draw[0](random);
+    const n10 = draw[1](random);
+    const n01 = draw[2](random);
+    const n00 = draw[3](random);
     if (n11 + n10 + n01 + n00 === 0) continue;
     va[r] = (n11 + n10 + n01) / (n11 + n10 + n01 + n00);
     bOverA[r] = ratio(n01, n01 + n00);

@@ -2,7 +2,8 @@
  * Realizable ensembles to set beside the oracle. Both break ties the same deterministic way:
  * among the classes tied for the most votes (or the highest probability sum), the winner is the
  * class backed by the highest-ranked model, where models rank by accuracy (descending), then by
- * input order. A sample where no model predicts anything counts as wrong. Pure module.
+ * input order. Predicted classes outside 0…numClasses−1 (−1: no prediction) cast no vote, and a
+ * sample where no model votes counts as wrong. Pure module.
  */
 import type { ModelPredictions } from './types.js';
 

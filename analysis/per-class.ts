@@ -89,14 +89,19 @@ export function topCorrectedClasses(
 ): Record<string, TopClass[]> {
   const out: Record<string, TopClass[]> = {};
   names.forEach((model, m) => {
-    const ranked: TopClass[] = [];
+    const counts = t.corrected.subarray(m * t.numClasses, (m + 1) * t.numClasses);
+    const cut = Math.max(cutoff(counts, limit), Number.MIN_VALUE);
+    const kept: TopClass[] = [];
     for (let c = 0; c < t.numClasses; c++) {
-      const count = t.corrected[m * t.numClasses + c]!;
-      if (count > 0) ranked.push({ class: c, name: classNames[c]!, count });
+      if (counts[c]! >= cut) kept.push({ class: c, name: classNames[c]!, count: counts[c]! });
     }
-    ranked.sort((x, y) => y.count - x.count || x.class - y.class);
-    const cut = ranked[limit - 1]?.count;
-    out[model] = cut === undefined ? ranked : ranked.filter((r, i) => i < limit || r.count === cut);
+    out[model] = kept.sort((x, y) => y.count - x.count || x.class - y.class);
   });
   return out;
+}
+
+/** The `limit`-th largest value (the smallest value when there are fewer). */
+function cutoff(counts: Float64Array, limit: number): number {
+  const sorted = counts.slice().sort();
+  return sorted[Math.max(0, sorted.length - limit)] ?? 0;
 }

@@ -93,31 +93,40 @@ export function logFactorial(k: number): number {
 
 /** A Poisson(lambda) draw: multiplication below 10, Hörmann's PTRS rejection above. */
 export function poisson(lambda: number, random: Random): number {
-  if (lambda <= 0) return 0;
-  if (lambda < 10) {
-    const limit = Math.exp(-lambda);
-    let k = 0;
-    for (let product = random(); product > limit; product *= random()) k++;
-    return k;
-  }
-  return poissonPtrs(lambda, random);
+  return poissonSampler(lambda)(random);
 }
 
-function poissonPtrs(lambda: number, random: Random): number {
+/** A sampler of Poisson(lambda) with its constants computed once, for many draws. */
+export function poissonSampler(lambda: number): (random: Random) => number {
+  if (lambda <= 0) return () => 0;
+  if (lambda < 10) {
+    const limit = Math.exp(-lambda);
+    return (random) => {
+      let k = 0;
+      for (let product = random(); product > limit; product *= random()) k++;
+      return k;
+    };
+  }
+  return ptrsSampler(lambda);
+}
+
+function ptrsSampler(lambda: number): (random: Random) => number {
   const logLambda = Math.log(lambda);
   const b = 0.931 + 2.53 * Math.sqrt(lambda);
   const a = -0.059 + 0.02483 * b;
   const logInvAlpha = Math.log(1.1239 + 1.1328 / (b - 3.4));
   const vr = 0.9277 - 3.6224 / (b - 2);
-  for (;;) {
-    const u = random() - 0.5;
-    const v = random();
-    const us = 0.5 - Math.abs(u);
-    const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
-    if (us >= 0.07 && v <= vr) return k;
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (Math.log(v) + logInvAlpha - Math.log(a / (us * us) + b) <= -lambda + k * logLambda - logFactorial(k)) return k;
-  }
+  return (random) => {
+    for (;;) {
+      const u = random() - 0.5;
+      const v = random();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (Math.log(v) + logInvAlpha - Math.log(a / (us * us) + b) <= -lambda + k * logLambda - logFactorial(k)) return k;
+    }
+  };
 }
 
 /** Rearranges `values` so values[k] is the k-th smallest (quickselect); returns it. */

@@ -133,6 +133,11 @@ export interface DiversityResult {
 }
 
 export interface EnsembleResult {
+  /**
+   * 'oracle': right when any model is; 'majority-vote': plurality of top-1; 'mean-probability':
+   * argmax of the summed top-k probabilities (models with topk only). Ties in the last two go to the
+   * class backed by the most accurate model (then input order); see ./ensembles.ts.
+   */
   kind: 'oracle' | 'majority-vote' | 'mean-probability';
   models: string[];
   correct: number;

@@ -2,7 +2,7 @@
  * Input checks of the engine: every message names the object and the value. Pure module.
  */
 import { rowStride } from './bitset.js';
-import type { AnalysisInput, CorrectnessInput } from './types.js';
+import type { AnalysisInput, CorrectnessInput, ModelPredictions } from './types.js';
 
 /** Throws on an AnalysisInput whose arrays disagree in length or whose labels are out of range. */
 export function validateInput(input: AnalysisInput): void {
@@ -12,7 +12,12 @@ export function validateInput(input: AnalysisInput): void {
   }
   checkLabels(input.labels, input.numClasses);
   checkNames(input.models.map((m) => m.name));
-  for (const model of input.models) {
+  checkPredictions(input.models, samples);
+}
+
+/** Throws when a model's top1 or top-k arrays do not cover `samples` samples. */
+function checkPredictions(models: ModelPredictions[], samples: number): void {
+  for (const model of models) {
     if (model.top1.length !== samples) {
       throw new Error(`analysis: model ${model.name} has ${model.top1.length} top1 values, expected ${samples}`);
     }
@@ -62,6 +67,13 @@ export function validateCorrectness(input: CorrectnessInput): void {
   }
   checkLabels(input.labels, input.numClasses);
   checkNames(input.modelNames);
+  if (input.predictions) {
+    const names = input.predictions.map((p) => p.name).join(', ');
+    if (names !== input.modelNames.join(', ')) {
+      throw new Error(`analysis: predictions are for models ${names}, correctness rows for ${input.modelNames.join(', ')}`);
+    }
+    checkPredictions(input.predictions, samples);
+  }
   for (let row = 0; row < m.models; row++) checkPadding(m.words, row * m.stride, m.stride, samples, input.modelNames[row]!);
 }
 

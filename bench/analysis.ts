@@ -2,7 +2,7 @@
  * Benchmark of the analysis engine on synthetic data:
  *   node --import tsx bench/analysis.ts --models 100 --samples 1000000 [--classes 1000] [--seed 1] [--packed] [--threads 2]
  * Accuracies are spread over 0.6–0.9 and errors are correlated through a shared per-sample
- * difficulty. Up to 20M model-samples it generates full predictions (top-1 and top-5) and runs
+ * difficulty. Up to 5M model-samples it generates full predictions (top-1 and top-5) and runs
  * analyze(); beyond, or with --packed, it generates packed correctness directly and runs
  * analyzeCorrectness() (analyzeParallel with the triples on --threads workers, default 2), so
  * 100 × 1,000,000 stays far below 1 GiB. cpu_s is the main thread's CPU time (workers excluded),
@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
   const a = parseArgs(argv);
   const t0 = performance.now();
   const syn = synthetic(a);
-  const full = !a.packed && a.models * a.samples <= 20_000_000;
+  const full = !a.packed && a.models * a.samples <= 5_000_000;
   const input = full ? predictionsInput(a, syn) : packedInput(a, syn);
   const generateS = (performance.now() - t0) / 1000;
   const cpu0 = process.cpuUsage();

@@ -22,20 +22,20 @@ export function isImageFile(name: string): boolean {
  */
 export async function checkImage(bytes: Buffer, file: string): Promise<void> {
   const problem = await decodeProblem(bytes);
-  if (problem === undefined) return;
-  // libvips keeps one error buffer per process, so a decode failing beside another can lose its
-  // own text to sharp's generic one; decoding again, one image at a time, recovers it.
-  const detail = GENERIC_RE.test(problem) ? ((await oneAtATime(() => decodeProblem(bytes))) ?? problem) : problem;
-  throw new IngestError(`ingest: image ${file} cannot be decoded (${detail})`);
+  if (problem !== undefined) throw decodeError(file, problem);
+}
+
+function decodeError(file: string, detail: string): IngestError {
+  return new IngestError(`ingest: image ${file} cannot be decoded (${detail})`);
 }
 
 const GENERIC_RE = /^(Warning treated as error due to failOn setting)?$/;
-let diagnosing: Promise<unknown> = Promise.resolve();
 
-function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-  const run = diagnosing.then(fn, fn);
-  diagnosing = run.catch(() => undefined);
-  return run;
+/** Decodes failing bytes again (up to 3 times) until libvips gives its own reason, not sharp's generic one. */
+async function diagnose(bytes: Buffer, first: string): Promise<string> {
+  let problem = first;
+  for (let i = 0; i < 3 && GENERIC_RE.test(problem); i++) problem = (await decodeProblem(bytes)) ?? problem;
+  return problem;
 }
 
 /** Why sharp cannot decode the bytes (first informative line), or undefined when it can. */
@@ -65,18 +65,26 @@ export function encodeGrayPng(pixels: Buffer, width: number, height: number): Pr
 /**
  * Reads and checks the image file of each ref, concurrently, keeping the bytes as they are.
  * A file that cannot be read or decoded comes back as an IngestError naming it.
+ *
+ * libvips keeps one error buffer per process, so a decode failing beside another can lose its own
+ * text to sharp's generic one. Failures are therefore diagnosed again one at a time once the
+ * concurrent pass is over, which makes the message the same on every run.
  */
-export function loadImageFiles(refs: SampleRef[]): Promise<Loaded[]> {
-  return Promise.all(refs.map(async (ref): Promise<Loaded> => {
+export async function loadImageFiles(refs: SampleRef[]): Promise<Loaded[]> {
+  type Read = { ref: SampleRef; image: Buffer; problem?: string } | { ref: SampleRef; error: IngestError };
+  const read = await Promise.all(refs.map(async (ref): Promise<Read> => {
     try {
-      const image = await readFile(ref.file).catch((err: unknown) => {
-        throw new IngestError(`ingest: image ${ref.file} cannot be read (${errText(err)})`, { cause: err });
-      });
-      await checkImage(image, ref.file);
-      return { ref, image };
+      const image = await readFile(ref.file);
+      return { ref, image, problem: await decodeProblem(image) };
     } catch (err) {
-      if (err instanceof IngestError) return { ref, error: err };
-      throw err;
+      return { ref, error: new IngestError(`ingest: image ${ref.file} cannot be read (${errText(err)})`, { cause: err }) };
     }
   }));
+  const out: Loaded[] = [];
+  for (const r of read) {
+    if ('error' in r) out.push({ ref: r.ref, error: r.error });
+    else if (r.problem === undefined) out.push({ ref: r.ref, image: r.image });
+    else out.push({ ref: r.ref, error: decodeError(r.ref.file, await diagnose(r.image, r.problem)) });
+  }
+  return out;
 }

@@ -3,6 +3,8 @@ import test from 'ava';
 import { analyze } from '../analysis/analyze.js';
 import { correctnessFromPredictions } from '../analysis/bitset.js';
 import { pairIntersections } from '../analysis/pairs.js';
+import { bestSubsets } from '../analysis/subsets.js';
+import { loadWorkspace } from '../analysis/workspace.js';
 import { tripleAt, tripleCount, tripleIndex, tripleRange, tripleUnions } from '../analysis/triples.js';
 import type { AnalysisInput, ModelPredictions } from '../analysis/types.js';
 
@@ -193,4 +195,16 @@ test('tripleRange chunks reproduce the full triple counts, and triple indices ro
   t.deepEqual([...tripleUnions(gram, 9, 18, parts[2]!)], [...tripleUnions(gram, 9, 0, full)].slice(18, 61));
   for (let i = 0; i < total; i++) t.is(tripleIndex(9, ...tripleAt(9, i)), i);
   t.throws(() => tripleRange(matrix, 5, total + 1), { message: `analysis: triple range 5…${total + 1} is outside 0…${total} for 9 models` });
+});
+
+test('branch and bound finds the same best subsets as the 2^n union table', (t) => {
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    const input = randomInput(seed, 9, 1500);
+    const matrix = correctnessFromPredictions(input.labels, input.models);
+    const ws = loadWorkspace(matrix);
+    const search = { names: input.models.map((m) => m.name), gram: pairIntersections(matrix), maxSize: 9, exactLimit: 1000 };
+    const table = bestSubsets(ws, search);
+    t.deepEqual(bestSubsets(ws, { ...search, tableMaxModels: 0 }), table);
+    t.deepEqual(table.map((s) => s.unionCorrect), brute(input).subsets.map((s) => s[2]));
+  }
 });

@@ -106,6 +106,9 @@ test('analyzeCorrectness rejects bits set past the last sample and mismatched sh
   t.throws(() => analyzeCorrectness(input), { message: 'analysis: correctness row of model q has bits set past sample 4' });
   t.throws(() => analyzeCorrectness({ ...input, modelNames: ['p'] }), { message: 'analysis: correctness has 2 rows for 1 model names' });
   t.throws(() => analyzeCorrectness({ ...input, labels: new Int32Array(6) }), { message: 'analysis: correctness covers 5 samples, labels 6' });
+  const ok = { ...input, correctness: createCorrectnessMatrix(2, 5) };
+  const predictions = [{ name: 'q', top1: new Int32Array(5) }, { name: 'p', top1: new Int32Array(5) }];
+  t.throws(() => analyzeCorrectness({ ...ok, predictions }), { message: 'analysis: predictions are for models q, p, correctness rows for p, q' });
 });
 
 test('pair intervals are left out with a note when they exceed the draw budget', (t) => {

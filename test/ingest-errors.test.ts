@@ -1,3 +1,4 @@
+// Serial: libvips keeps one error buffer per process, so concurrent failing decodes could swap their messages.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { join } from 'node:path';
@@ -25,17 +26,17 @@ async function flat(files: Record<string, Buffer | string>): Promise<{ root: str
   return { root, labels: join(root, 'labels.txt') };
 }
 
-test('a truncated JPEG fails the ingest naming the file, although its header reads', async (t) => {
+test.serial('a truncated JPEG fails the ingest naming the file, although its header reads', async (t) => {
   const root = await writeTree(await tempDir(), { 'a/1.jpg': await jpeg(1), 'a/2.jpg': await truncatedJpeg() });
   await failsWith(t, { kind: 'tree', root }, `ingest: image ${join(root, 'a', '2.jpg')} cannot be decoded (VipsJpeg: premature end of JPEG image)`);
 });
 
-test('a file that is not an image fails the ingest naming the file', async (t) => {
+test.serial('a file that is not an image fails the ingest naming the file', async (t) => {
   const { root, labels } = await flat({ '1.png': await png(1), '2.png': 'hello', 'labels.txt': '1.png 0\n2.png 1\n' });
   await failsWith(t, { kind: 'flat', root, labels }, `ingest: image ${join(root, '2.png')} cannot be decoded (Input buffer contains unsupported image format)`);
 });
 
-test('a label out of range fails the ingest naming the labels file, line and value', async (t) => {
+test.serial('a label out of range fails the ingest naming the labels file, line and value', async (t) => {
   const { root, labels } = await flat({ 'a.jpg': await jpeg(1), 'b.jpg': await jpeg(2), 'labels.txt': 'a.jpg 0\nb.jpg 3\n' });
   await failsWith(t, { kind: 'flat', root, labels, classNames: ['x', 'y', 'z'] }, `ingest: ${labels} line 2: label 3 is out of range 0…2`);
   const neg = await flat({ 'a.jpg': await jpeg(1), 'labels.txt': '-1\n' });
@@ -44,18 +45,18 @@ test('a label out of range fails the ingest naming the labels file, line and val
   await failsWith(t, { kind: 'flat', ...name, classNames: ['n001'] }, `ingest: ${name.labels} line 1: label "n042" is not a class in the class index`);
 });
 
-test('an IDX label out of range fails naming the labels file, item and value', async (t) => {
+test.serial('an IDX label out of range fails naming the labels file, item and value', async (t) => {
   const dir = await writeTree(await tempDir(), { 'i.gz': idxImages(3), 'l.gz': idxLabels([1, 2, 10]) });
   const labels = join(dir, 'l.gz');
   await failsWith(t, { kind: 'idx', images: join(dir, 'i.gz'), labels }, `ingest: ${labels} item 2: label 10 is out of range 0…9`);
 });
 
-test('a sample id labelled twice fails naming both lines', async (t) => {
+test.serial('a sample id labelled twice fails naming both lines', async (t) => {
   const { root, labels } = await flat({ 'a.jpg': await jpeg(1), 'b.jpg': await jpeg(2), 'labels.txt': 'a.jpg 0\nb.jpg 1\na.jpg 1\n' });
   await failsWith(t, { kind: 'flat', root, labels }, `ingest: ${labels} line 3: sample id a.jpg already has a label on line 1`);
 });
 
-test('an image without a label, or a label without an image, fails naming it', async (t) => {
+test.serial('an image without a label, or a label without an image, fails naming it', async (t) => {
   const missing = await flat({ 'a.jpg': await jpeg(1), 'b.jpg': await jpeg(2), 'labels.txt': 'a.jpg 0\n' });
   await failsWith(t, { kind: 'flat', ...missing }, `ingest: ${missing.labels} has no label for ${join(missing.root, 'b.jpg')}`);
   const extra = await flat({ 'a.jpg': await jpeg(1), 'labels.txt': 'a.jpg 0\nc.jpg 0\n' });
@@ -64,7 +65,7 @@ test('an image without a label, or a label without an image, fails naming it', a
   await failsWith(t, { kind: 'flat', ...count }, `ingest: ${count.labels} has 1 labels for 2 images in ${count.root}`);
 });
 
-test('an empty source fails the ingest', async (t) => {
+test.serial('an empty source fails the ingest', async (t) => {
   const empty = await writeTree(await tempDir(), { 'a/notes.txt': 'x', 'labels.txt': '' });
   await failsWith(t, { kind: 'tree', root: empty }, `ingest: ${empty} holds no images in class folders`);
   await failsWith(t, { kind: 'flat', root: empty, labels: join(empty, 'labels.txt') }, `ingest: ${empty} holds no images`);
@@ -72,13 +73,13 @@ test('an empty source fails the ingest', async (t) => {
   await failsWith(t, { kind: 'idx', images: join(dir, 'i.gz'), labels: join(dir, 'l.gz') }, `ingest: ${join(dir, 'i.gz')} holds no images`);
 });
 
-test('a class folder missing from the class index fails naming folder and index', async (t) => {
+test.serial('a class folder missing from the class index fails naming folder and index', async (t) => {
   const root = await writeTree(await tempDir(), { 'n1/a.jpg': await jpeg(1), 'n9/b.jpg': await jpeg(2), 'index.json': '["n1", "n2"]' });
   const classIndex = join(root, 'index.json');
   await failsWith(t, { kind: 'tree', root, classIndex }, `ingest: class folder ${join(root, 'n9')} is not in the class index ${classIndex}`);
 });
 
-test('a bad dataset name or shard size is refused before any work', async (t) => {
+test.serial('a bad dataset name or shard size is refused before any work', async (t) => {
   const root = await writeTree(await tempDir(), { 'a/1.jpg': await jpeg(1) });
   const store = await tempStore();
   await t.throwsAsync(ingest({ kind: 'tree', root }, { name: 'Bad Name', store }), {
@@ -87,7 +88,7 @@ test('a bad dataset name or shard size is refused before any work', async (t) =>
   await t.throwsAsync(ingest({ kind: 'tree', root }, { name: 'ok', store, shardSize: 0 }), { message: 'ingest: shard size 0 is not a positive integer' });
 });
 
-test('skipBad records bad samples in skipped.json and the manifest, and ingests the rest', async (t) => {
+test.serial('skipBad records bad samples in skipped.json and the manifest, and ingests the rest', async (t) => {
   const root = await writeTree(await tempDir(), {
     'n1/a.jpg': await jpeg(1), 'n1/b.jpg': await truncatedJpeg(), 'n1/c.jpg': await jpeg(3), 'n9/d.jpg': await jpeg(4), 'index.json': '["n1"]',
   });
@@ -105,7 +106,7 @@ test('skipBad records bad samples in skipped.json and the manifest, and ingests 
   t.deepEqual(await loadManifest(store, 'skip'), manifest);
 });
 
-test('skipBad drops both entries of a duplicate label and fails only when nothing is left', async (t) => {
+test.serial('skipBad drops both entries of a duplicate label and fails only when nothing is left', async (t) => {
   const { root, labels } = await flat({ 'a.jpg': await jpeg(1), 'b.jpg': await jpeg(2), 'labels.txt': 'a.jpg 0\nb.jpg 1\na.jpg 1\n' });
   const store = await tempStore();
   const manifest = await ingest({ kind: 'flat', root, labels }, { name: 'dup', store, skipBad: true });

@@ -88,20 +88,23 @@ test.after.always(async () => {
   await stopWorkers?.();
 });
 
+/** Run ids are unique per test-file invocation: the dev server keeps workflow ids across test runs. */
+const id = (run: string): string => `${env.tag}-${run}`;
+
 async function run(runId: string, models: string[], extra: object = {}): Promise<EvaluateOutput> {
-  const handle = await startRun(client, env.config, { runId, dataset: 'fm400', models, window: 2, ...extra });
+  const handle = await startRun(client, env.config, { runId: id(runId), dataset: 'fm400', models, window: 2, ...extra });
   return handle.result();
 }
 
 /** Copies a run's prediction files from MinIO into a local folder with the same key layout. */
 async function fetchRun(runId: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'crossfix-fetch-'));
-  for (const o of await env.store.list(`runs/${runId}/predictions/`)) {
+  for (const o of await env.store.list(`runs/${id(runId)}/predictions/`)) {
     const path = join(dir, o.key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, await env.store.get(o.key));
   }
-  return join(dir, 'runs', runId, 'predictions');
+  return join(dir, 'runs', id(runId), 'predictions');
 }
 
 async function duck(sql: string): Promise<Record<string, unknown>[]> {
@@ -111,7 +114,7 @@ async function duck(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 async function predictionBytes(runId: string, model: string): Promise<Buffer[]> {
-  const files = (await env.store.list(`runs/${runId}/predictions/model=${model}/`)).map((o) => o.key);
+  const files = (await env.store.list(`runs/${id(runId)}/predictions/model=${model}/`)).map((o) => o.key);
   return Promise.all(files.map((k) => env.store.get(k)));
 }
 
@@ -159,21 +162,21 @@ test.serial('a shard retried after a forced failure writes byte-identical Parque
   faults.set('conv-a/2', 1);
   const out = await run('r3', ['conv-a']);
   t.is(out.models[0]!.cachedShards, 0);
-  t.deepEqual(attempts.filter((a) => a.startsWith('r3/conv-a/2#')), ['r3/conv-a/2#1', 'r3/conv-a/2#2']);
+  t.deepEqual(attempts.filter((a) => a.startsWith(`${id('r3')}/conv-a/2#`)), [`${id('r3')}/conv-a/2#1`, `${id('r3')}/conv-a/2#2`]);
   t.deepEqual(await predictionBytes('r3', 'conv-a'), await predictionBytes('r1', 'conv-a'));
 });
 
 test.serial('a model whose child workflow continues as new after every shard gives the same predictions', async (t) => {
   const out = await run('r4', ['dense-b'], { shardsPerExecution: 1 });
   t.like(out.models[0], { model: 'dense-b', shardsDone: 4, images: 400 });
-  const child = await client.workflow.getHandle(`${runWorkflowId('r4')}/model=dense-b`).describe();
+  const child = await client.workflow.getHandle(`${runWorkflowId(id('r4'))}/model=dense-b`).describe();
   t.not(child.runId, child.raw.workflowExecutionInfo?.firstRunId);
   t.deepEqual(await predictionBytes('r4', 'dense-b'), await predictionBytes('r1', 'dense-b'));
 });
 
 test.serial('the progress query reports every model of a finished run', async (t) => {
-  const p = await client.workflow.getHandle(runWorkflowId('r2')).query('progress');
-  t.like(p, { runId: 'r2', stage: 'done' });
+  const p = await client.workflow.getHandle(runWorkflowId(id('r2'))).query('progress');
+  t.like(p, { runId: id('r2'), stage: 'done' });
   t.deepEqual((p as { models: { model: string; shardsDone: number; images: number; done: boolean }[] }).models
     .map((m) => [m.model, m.shardsDone, m.images, m.done]),
   [['conv-a', 4, 400, true], ['dense-b', 4, 400, true], ['dense-c', 4, 400, true]]);
@@ -182,13 +185,14 @@ test.serial('the progress query reports every model of a finished run', async (t
 test.serial('runs are findable by dataset and model through search attributes, with a memo', async (t) => {
   const query = `CrossfixDataset = 'fm400' AND CrossfixModels = 'dense-c'`;
   let ids: string[] = [];
-  for (let i = 0; i < 50 && !ids.includes(runWorkflowId('r2')); i++) {
+  for (let i = 0; i < 50 && !ids.includes(runWorkflowId(id('r2'))); i++) {
     ids = [];
     for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
-    if (!ids.includes(runWorkflowId('r2'))) await new Promise((r) => setTimeout(r, 200));
+    if (!ids.includes(runWorkflowId(id('r2')))) await new Promise((r) => setTimeout(r, 200));
   }
-  t.deepEqual(ids, [runWorkflowId('r2')]);
-  const desc = await client.workflow.getHandle(runWorkflowId('r2')).describe();
+  // the run itself, not its children (other test invocations' runs may match too)
+  t.deepEqual(ids.filter((w) => w.startsWith(runWorkflowId(id('r2')))), [runWorkflowId(id('r2'))]);
+  const desc = await client.workflow.getHandle(runWorkflowId(id('r2'))).describe();
   t.deepEqual(desc.memo, { dataset: 'fm400', models: 'conv-a,dense-b,dense-c' });
 });
 
@@ -219,7 +223,7 @@ test.serial('a shard whose bytes differ from the manifest fails without retrying
     const msg = await failure('bad-shard', ['dense-b']);
     const { sha256 } = await import('../infra/store.js');
     t.is(msg, `dataset: shard ${shard.key} has sha256 ${sha256(tampered)}, manifest says ${shard.sha256}`);
-    t.is(attempts.slice(before).filter((a) => a.startsWith('bad-shard/dense-b/1#')).length, 1);
+    t.is(attempts.slice(before).filter((a) => a.startsWith(`${id('bad-shard')}/dense-b/1#`)).length, 1);
   } finally {
     await env.store.put(shard.key, original);
   }
