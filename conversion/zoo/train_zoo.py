@@ -300,11 +300,11 @@ def predict(model, x):
 
 
 def write_predictions(path, logits, targets):
-    """timm-style CSV, no header: test-%05d.png,top1..top5,target."""
+    """timm-style CSV, no header: test-%05d,top1..top5,target (ids equal the ingested sample ids)."""
     top5 = torch.topk(logits, 5, dim=1).indices.numpy()
     with open(path, 'w') as f:
         for i, (row, t) in enumerate(zip(top5, targets)):
-            f.write(f'test-{i:05d}.png,' + ','.join(str(int(c)) for c in row) + f',{int(t)}\n')
+            f.write(f'test-{i:05d},' + ','.join(str(int(c)) for c in row) + f',{int(t)}\n')
 
 
 def export_onnx(model, path):
