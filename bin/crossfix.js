@@ -2,9 +2,6 @@
 // crossfix CLI: runs the compiled code in dist/ (npm run build), so starting it does not transpile anything.
 import { existsSync } from 'node:fs';
 
-// The S3 SDK warns on every start that future releases need Node 22; the lockfile pins a release that runs here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
   console.error("crossfix: dist/ is missing; run 'npm run build' (or 'npm run setup && npm run build') first");

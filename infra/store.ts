@@ -70,6 +70,8 @@ function isMissing(err: unknown): boolean {
 
 /** Builds an S3 client from the configuration (static credentials or the AWS default chain). */
 export function createS3Client(cfg: S3Config): S3Client {
+  // the SDK warns at every start that releases after January 2027 need Node 22; the lockfile pins one that runs here
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: cfg.region,
     endpoint: cfg.endpoint,
