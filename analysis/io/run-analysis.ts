@@ -6,8 +6,10 @@ import type { DatasetManifest } from '../../lib/dataset.js';
 import { manifestKey } from '../../lib/dataset.js';
 import { analysisPrefix, runPrefix } from '../../lib/predictions.js';
 import { LocalStore, S3Store, type ObjectStore } from '../../infra/store.js';
-import { analyze } from '../analyze.js';
-import type { AnalysisInput, AnalysisOptions } from '../types.js';
+import { analyze, analyzeCorrectness } from '../analyze.js';
+import { correctnessFromPredictions } from '../bitset.js';
+import type { AnalysisInput, AnalysisOptions, AnalysisResult } from '../types.js';
+import { validateInput } from '../validate.js';
 import { readClassNames } from './class-names.js';
 import { loadRunPredictions } from './predictions.js';
 import type { Summary } from './summary.js';
@@ -28,6 +30,8 @@ export interface AnalyzeToStoreOptions {
   analysis?: AnalysisOptions;
   /** Called after each stage ('loaded', 'analyzed', 'written'), e.g. to heartbeat. @default none */
   onStage?: (stage: 'loaded' | 'analyzed' | 'written') => void;
+  /** |A∩B∩C| for every lexicographic triple, counted elsewhere (chunk activities). @default computed here */
+  tripleIntersections?: Uint32Array;
 }
 
 /** What one analysis produced: output locations, the summary and stage times in seconds. */
@@ -47,7 +51,7 @@ export async function analyzeToStore(
   const input = await loadInput(source, options.classNames);
   options.onStage?.('loaded');
   const t1 = performance.now();
-  const result = analyze(input, options.analysis);
+  const result = analyzeWithTriples(input, options.analysis, options.tripleIntersections);
   options.onStage?.('analyzed');
   const t2 = performance.now();
   const { outputs, summary } = await writeOutputs(result, out, { prefix: options.prefix ?? '' });
@@ -55,6 +59,26 @@ export async function analyzeToStore(
   const t3 = performance.now();
   const s = (ms: number) => ms / 1000;
   return { outputs, summary, seconds: { load: s(t1 - t0), analyze: s(t2 - t1), write: s(t3 - t2), total: s(t3 - t0) } };
+}
+
+/**
+ * analyze(), except that triple intersection counts computed elsewhere (tripleRange over lexicographic
+ * triple indices 0 … C(n, 3)) can be handed in; without them it is analyze() itself.
+ */
+export function analyzeWithTriples(
+  input: AnalysisInput, options: AnalysisOptions = {}, tripleIntersections?: Uint32Array,
+): AnalysisResult {
+  if (!tripleIntersections) return analyze(input, options);
+  validateInput(input);
+  const correctness = correctnessFromPredictions(input.labels, input.models);
+  return analyzeCorrectness(
+    {
+      modelNames: input.models.map((m) => m.name), correctness, labels: input.labels, numClasses: input.numClasses,
+      classNames: input.classNames, sampleIds: input.sampleIds, predictions: input.models,
+    },
+    options,
+    tripleIntersections,
+  );
 }
 
 /** Reads the analysis input of a source. */
