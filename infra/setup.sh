@@ -56,3 +56,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+
+# `./node_modules/.bin/crossfix` and `npx crossfix` from the repository root (npm does not link a package's own bin)
+ln -sf ../../bin/crossfix.js node_modules/.bin/crossfix

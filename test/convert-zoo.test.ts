@@ -25,6 +25,29 @@ function fashionMnist(n: number): ParityInput {
   return { data: Float32Array.from(raw, (v) => (v / 255 - 0.286) / 0.353), shape: [n, 1, 28, 28] };
 }
 
+/** Op types of a converted fixture's graph, with counts. */
+function opCounts(name: string): Record<string, number> {
+  const bytes = new Uint8Array(readFileSync(fixtures.get(name)!.path));
+  const nodes = convertOnnx(bytes).modelJson.modelTopology.node as { op: string }[];
+  return nodes.reduce<Record<string, number>>((m, n) => ({ ...m, [n.op]: (m[n.op] ?? 0) + 1 }), {});
+}
+
+test('conv, bias and relu chains become fused ops and no separate BiasAdd or Relu remains', (t) => {
+  const ops = opCounts('resnet-mini');
+  t.is(ops['_FusedConv2D'], 9);
+  t.is(ops['_FusedMatMul'], 1);
+  t.deepEqual([ops['Conv2D'], ops['BiasAdd'], ops['MatMul']], [undefined, undefined, undefined]);
+});
+
+test('linear layers on token or pixel grids run as one 2-D fused MatMul, and scalar Gathers as GatherV2', (t) => {
+  const vit = opCounts('vit-mini');
+  const convnext = opCounts('convnext-mini');
+  t.is(convnext['BatchMatMulV2'], undefined);
+  t.is(convnext['_FusedMatMul'], 7);
+  t.is(vit['StridedSlice'], undefined);
+  t.is(vit['GatherV2'], 13);
+});
+
 for (const name of [...ZOO, ...OPS]) {
   test(`${name} converts to a graph model within 1e-4 of onnxruntime with the same top-1`, async (t) => {
     const f = fixtures.get(name);

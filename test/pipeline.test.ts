@@ -15,6 +15,7 @@ import { addModel, loadModel } from '../activities/model-store.js';
 import { createInferenceActivities, inferRows, type InferShardInput } from '../activities/infer-shard.js';
 import { createControlActivities } from '../activities/prepare-run.js';
 import { createAnalysisActivities } from '../activities/analyze.js';
+import { createTripleActivities } from '../activities/analyze-triples.js';
 import { ingest } from '../datasets/ingest.js';
 import { readShard } from '../datasets/shard-reader.js';
 import type { DatasetManifest } from '../lib/dataset.js';
@@ -74,7 +75,8 @@ test.before(async () => {
   const workers = await Promise.all([
     Worker.create({ connection, taskQueue: env.config.inferenceQueue, activities: { inferShard } }),
     Worker.create({ connection, taskQueue: env.config.analysisQueue, workflowBundle: await buildWorkflowBundle(),
-      activities: { ...createControlActivities({ store: env.store }), ...createAnalysisActivities({ store: env.store }) } }),
+      activities: { ...createControlActivities({ store: env.store }), ...createAnalysisActivities({ store: env.store }),
+        ...createTripleActivities({ store: env.store }) } }),
   ]);
   const running = workers.map((w) => w.run());
   stopWorkers = async () => {

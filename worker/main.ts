@@ -72,12 +72,13 @@ export async function createCrossfixWorker(opts: CrossfixWorkerOptions): Promise
       maxConcurrentActivityTaskExecutions: opts.concurrency ?? 1,
     });
   }
-  const [{ createControlActivities }, { createAnalysisActivities }] = await Promise.all([
-    import('../activities/prepare-run.js'), import('../activities/analyze.js')]);
+  const [{ createControlActivities }, { createAnalysisActivities }, { createTripleActivities }] = await Promise.all([
+    import('../activities/prepare-run.js'), import('../activities/analyze.js'), import('../activities/analyze-triples.js')]);
   return Worker.create({
     connection, namespace, taskQueue: opts.taskQueue ?? opts.config.analysisQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...createControlActivities({ store }), ...createAnalysisActivities({ store }) },
+    activities: { ...createControlActivities({ store }), ...createAnalysisActivities({ store }),
+      ...createTripleActivities({ store }) },
     maxConcurrentActivityTaskExecutions: opts.concurrency ?? 2,
   });
 }

@@ -9,6 +9,8 @@
  *
  * Limits: parent history grows by ~25 events per model (child start/finish plus at most ~20 progress signals),
  * so thousands of models per run are fine; shards per model are bounded by the child's continue-as-new.
+ * Triples: when C(models, 3) exceeds `tripleChunk`, they are counted by at most 500 countTriples activities
+ * (a bounded window of them, 3 events each plus workflow tasks) on the analysis workers, then assembled by analyzeRun.
  */
 import {
   ApplicationFailure,
@@ -18,7 +20,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../activities/prepare-run.js';
-import type { AnalysisActivities } from '../activities/analyze.js';
+import type { AnalysisActivities, AnalyzeRunOutput, TriplePart } from '../activities/analyze.js';
+import type { TripleActivities } from '../activities/analyze-triples.js';
 import { evaluateModelWorkflow, type EvaluateModelOutput } from './evaluate-model.js';
 import { modelProgressSignal, runProgressQuery, type ModelProgress, type RunProgress } from './signals.js';
 
@@ -41,6 +44,13 @@ export interface EvaluateInput {
   analysis?: boolean;
   /** Task queue of the inference workers. @default 'crossfix-inference' */
   inferenceQueue?: string;
+  /**
+   * Triples per countTriples activity; runs with more than this many triples (C(models, 3)) count them in
+   * chunks on the analysis workers. Chunks grow so that there are at most 500. @default 20_000
+   */
+  tripleChunk?: number;
+  /** countTriples activities in flight. @default 4 */
+  analysisWindow?: number;
 }
 
 export interface EvaluateOutput {
@@ -53,6 +63,8 @@ export interface EvaluateOutput {
 }
 
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Most countTriples activities per run, so the parent's history stays in the low thousands of events. */
+const MAX_TRIPLE_CHUNKS = 500;
 
 /** Evaluates models on a dataset and analyses how they correct each other. */
 export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOutput> {
@@ -63,10 +75,21 @@ export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOu
     startToCloseTimeout: '10 minutes',
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['BadInput'] },
   });
+  for (const key of ['tripleChunk', 'analysisWindow'] as const) {
+    const v = input[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
+      throw ApplicationFailure.nonRetryable(`evaluate: ${key} ${JSON.stringify(v)} is not a positive integer`, 'BadInput');
+    }
+  }
   const analysis = proxyActivities<AnalysisActivities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '10 minutes',
     retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['BadInput'] },
+  });
+  const triples = proxyActivities<TripleActivities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['BadInput'] },
   });
   const progress: RunProgress = { runId: input.runId, stage: 'preparing', models: [] };
   setHandler(runProgressQuery, () => progress);
@@ -99,7 +122,7 @@ export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOu
     const outputs: Record<string, string> = {};
     if (input.analysis ?? true) {
       progress.stage = 'analyzing';
-      const analysed = await analysis.analyzeRun({ runId: input.runId, models: input.models, classNames: prepared.classes });
+      const analysed = await analyzeStage({ analysis, triples }, input, prepared.classes);
       Object.assign(outputs, analysed.outputs);
     }
     outputs.summary = await control.writeRunSummary({ runId: input.runId, dataset: input.dataset,
@@ -112,4 +135,55 @@ export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOu
     progress.stage = 'failed';
     throw err;
   }
+}
+
+/** C(n, 3), inline: workflow code must not import the analysis modules (WebAssembly, Node built-ins). */
+function tripleTotal(n: number): number {
+  return n < 3 ? 0 : (n * (n - 1) * (n - 2)) / 6;
+}
+
+/** Cuts triples 0 … total into ranges of `chunk` triples, grown so that there are at most 500 ranges. */
+export function tripleChunks(total: number, chunk: number): { start: number; end: number }[] {
+  const size = Math.max(chunk, Math.ceil(total / MAX_TRIPLE_CHUNKS));
+  const out: { start: number; end: number }[] = [];
+  for (let start = 0; start < total; start += size) out.push({ start, end: Math.min(total, start + size) });
+  return out;
+}
+
+/** Runs `work` over `items` with at most `window` in flight; results keep the order of `items`. */
+async function inWindow<T, R>(items: T[], window: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+  return out;
+}
+
+/**
+ * The analysis stage: one analyzeRun, or, when C(n, 3) exceeds `tripleChunk`, packCorrectness, countTriples
+ * chunks in a bounded window, analyzeRun over their parts, and removal of the work objects once it succeeded.
+ */
+async function analyzeStage(
+  { analysis, triples }: { analysis: AnalysisActivities; triples: TripleActivities },
+  input: EvaluateInput,
+  classNames: string[],
+): Promise<AnalyzeRunOutput> {
+  const base = { runId: input.runId, models: input.models, classNames };
+  const total = tripleTotal(input.models.length);
+  if (total <= (input.tripleChunk ?? 20_000)) return analysis.analyzeRun(base);
+
+  const packed = await triples.packCorrectness({ runId: input.runId, models: input.models });
+  const chunks = tripleChunks(total, input.tripleChunk ?? 20_000);
+  const tripleParts: TriplePart[] = await inWindow(chunks, input.analysisWindow ?? 4, async (c) => {
+    const { key } = await triples.countTriples({ runId: input.runId, key: packed.key, digest: packed.digest, ...c });
+    return { ...c, key };
+  });
+  const analysed = await analysis.analyzeRun({ ...base, tripleParts });
+  await triples.removeAnalysisWork({ runId: input.runId });
+  return analysed;
 }

@@ -10,6 +10,7 @@ import { ELEMENTWISE_OPS } from './ops-elementwise.js';
 import { NN_OPS } from './ops-nn.js';
 import { SHAPE_OPS } from './ops-shape.js';
 import { foldBatchNormIntoConv } from './fuse.js';
+import { fuseTfOps } from './fuse-tf.js';
 import { fmtShape } from './builder.js';
 import { isSym, type ConstT, type Dim } from './tensor.js';
 
@@ -42,7 +43,7 @@ export function convertGraph(g0: OnnxGraph): ConvertedGraph {
   const name = b.op('output', 'Identity', [plain.ref], { T: attr.type(plain.dtype) });
   const shape = plain.shape.map((d) => (isSym(d) ? -1 : d));
   const tfInShape = input.perm.map((a) => input.shape[a]!).map((d) => (isSym(d) ? -1 : d));
-  return { ...prune(b, name), input: { name: input.ref, shape: tfInShape, onnxShape: input.shape }, output: { name, shape } };
+  return { ...fuseTfOps(prune(b, name)), input: { name: input.ref, shape: tfInShape, onnxShape: input.shape }, output: { name, shape } };
 }
 
 function placeholder(b: GraphBuilder, inp: OnnxGraph['inputs'][number]): TfVal {

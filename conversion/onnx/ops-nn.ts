@@ -5,7 +5,7 @@
 import { attr, iota, NHWC, type TfVal, type Val } from './builder.js';
 import { normAxis, type OpContext, type OpConverter } from './context.js';
 import { align, tfv } from './ops-elementwise.js';
-import { alloc, floatConst, isSym, nums, reshapeConst, transposeConst, type ConstT } from './tensor.js';
+import { alloc, floatConst, isSym, nums, reshapeConst, transposeConst, type ConstT, type Dim } from './tensor.js';
 
 const F = { T: attr.type('float32') };
 
@@ -174,10 +174,24 @@ function matmul(c: OpContext, a: Val, bv: Val, base: string): TfVal {
   const ys = y.shape;
   const batchShape = ra >= rb ? xs.slice(0, -2) : ys.slice(0, -2);
   const shape = [...batchShape, xs[ra - 2]!, ys[rb - 1]!];
+  if (keepPerm && x.shape.filter(isSym).length <= 1) return flatMatmul(c, x, y, adjY, shape, base);
   const tfOp = ra === 2 && rb === 2 ? 'MatMul' : 'BatchMatMulV2';
   const flags = tfOp === 'MatMul' ? { transpose_a: attr.b(adjX), transpose_b: attr.b(adjY) } : { adj_x: attr.b(adjX), adj_y: attr.b(adjY) };
   const ref = c.b.op(base, tfOp, [x.ref, y.ref], { ...F, ...flags });
   return tfv(ref, shape, keepPerm ? x.perm : iota(shape.length), 'float32');
+}
+
+/**
+ * [..., K] × [K, N] as one 2-D MatMul between two Reshapes (the WASM backend runs a broadcast
+ * BatchMatMul as many small products). `x` keeps its layout; its TF-last axis is ONNX-last.
+ */
+function flatMatmul(c: OpContext, x: TfVal, y: TfVal, adjY: boolean, shape: Dim[], base: string): TfVal {
+  const k = x.shape[x.shape.length - 1]!;
+  const flat = c.b.op(`${base}/flatten`, 'Reshape', [x.ref, c.b.ints(`${base}/flat`, [-1, k as number])], F);
+  const mm = c.b.op(base, 'MatMul', [flat, y.ref], { ...F, transpose_a: attr.b(false), transpose_b: attr.b(adjY) });
+  const tfShape = x.perm.map((a) => shape[a]!);
+  const ref = c.b.op(`${base}/unflatten`, 'Reshape', [mm, c.b.shapeVector(`${base}/shape`, tfShape, true)], F);
+  return tfv(ref, shape, x.perm, 'float32');
 }
 
 /** The operand in plain layout, or with its two last axes swapped (reported as adjoint). */

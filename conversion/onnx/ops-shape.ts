@@ -184,10 +184,7 @@ const gather: OpConverter = (c) => {
   if (isSym(n)) return c.fail('gathering along the batch axis');
   const idxT = c.constIn(1, 'Gather indices');
   const idx = c.intsIn(1, 'Gather indices').map((i) => (i < 0 ? i + n : i));
-  if (idxT.shape.length === 0) {
-    const spec: AxisSlice[] = x.shape.map((d, a) => (a === axis ? { start: idx[0]!, end: idx[0]! + 1, step: 1, full: false, size: 1, shrink: true } : fullAxis(d)));
-    return [stridedSlice(c, x, spec, c.base)];
-  }
+  if (idxT.shape.length === 0) return [gatherOne(c, x, axis, idx[0]!)];
   const src = idxT.shape.length === 1 ? x : c.b.plain(x, c.base);
   const out = [...x.shape.slice(0, axis), ...idxT.shape, ...x.shape.slice(axis + 1)];
   const ref = c.b.op(c.base, 'GatherV2', [src.ref, c.b.constant(`${c.base}/indices`, { dtype: 'int64', shape: idxT.shape, data: idx }), c.b.ints(`${c.base}/axis`, [src.perm.indexOf(axis)])], {
@@ -195,6 +192,15 @@ const gather: OpConverter = (c) => {
   });
   return [tfv(ref, out, idxT.shape.length === 1 ? src.perm : iota(out.length), x.dtype)];
 };
+
+/** One index along `axis`, dropping the axis: a scalar-index GatherV2 in the value's layout (the WASM StridedSlice is slow above rank 4). */
+function gatherOne(c: OpContext, x: TfVal, axis: number, i: number): TfVal {
+  const ref = c.b.op(c.base, 'GatherV2', [x.ref, c.b.constant(`${c.base}/index`, { dtype: 'int64', shape: [], data: [i] }), c.b.ints(`${c.base}/axis`, [x.perm.indexOf(axis)])], {
+    Tparams: attr.type(x.dtype), Tindices: attr.type('int64'), Taxis: attr.type('int64'), batch_dims: attr.i(0),
+  });
+  const perm = x.perm.filter((a) => a !== axis).map((a) => (a > axis ? a - 1 : a));
+  return tfv(ref, x.shape.filter((_, a) => a !== axis), perm, x.dtype);
+}
 
 const split: OpConverter = (c) => {
   const x = c.tfIn(0);
