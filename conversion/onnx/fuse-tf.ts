@@ -61,7 +61,8 @@ function fuseChain(n: TfNode, sole: (name: string) => TfNode | undefined, weight
   if (n.op === 'MatMul' && head?.op === 'Reshape' && reshapeKeepsLast(head, c, weights)) [via, head] = [head, sole(head.name)];
   const x = via ? via.name : n.name;
   if (!head || (head.op === 'AddV2' && head.input.some((i) => i !== x && !sole(i)))) return undefined;
-  const bias = biasOf(head, x, c, weights, n.op === 'MatMul' ? 2 : 4);
+  const rank = via ? (weights.get(via.input[1]!)?.t.data.length ?? 0) : n.op === 'MatMul' ? 2 : 4;
+  const bias = biasOf(head, x, c, weights, rank);
   if (!bias) return undefined;
   const act = via ? undefined : sole(head.name);
   const fuseAct = act && ACTIVATIONS.has(act.op) && act.input.length === 1;
