@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench -- <name> [flags]` with name one of pipeline, analysis, preprocess, timm-csv.
+ * Benchmarks: `npm run bench -- <name> [flags]` with name one of pipeline, analysis, preprocess, timm-csv, models.
  * Each prints human-readable lines and, last, one JSON object.
  */
 const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   analysis: () => import('./analysis.js'),
   preprocess: () => import('./preprocess.js'),
   'timm-csv': () => import('./make-timm-csv.js'),
+  models: () => import('./models.js'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

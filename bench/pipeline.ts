@@ -42,7 +42,7 @@ async function setup(models: number, shards: number, shardSize: number): Promise
   const tmp = await mkdtemp(join(tmpdir(), 'crossfix-bench-'));
   const manifest = await ingest({ kind: 'idx', ...(await writeFashionMnistSubset(tmp, shards * shardSize)) },
     { name: `fm-${shards}x${shardSize}`, store, shardSize });
-  for (const dir of (await zooModelDirs(REPO_ROOT)).slice(0, models)) await addModel(store, dir);
+  for (const dir of (await zooModelDirs(REPO_ROOT)).slice(0, models)) await addModel(store, dir, { replace: true });
   const names = (await listModels(store)).map((m) => m.name).slice(0, models);
   return { config, store, models: names, shards: manifest.shards, images: manifest.samples };
 }

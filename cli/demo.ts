@@ -53,7 +53,8 @@ export async function demo(opts: DemoOptions): Promise<void> {
     say(`ingested ${m.samples} images into ${m.shards.length} shards in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   const models: string[] = [];
-  for (const dir of await zooModelDirs(REPO_ROOT)) models.push((await addModel(store, dir)).name);
+  // the bundled zoo is authoritative: a re-converted model replaces an older registration of the same name
+  for (const dir of await zooModelDirs(REPO_ROOT)) models.push((await addModel(store, dir, { replace: true })).name);
   say(`registered ${models.length} models: ${models.join(', ')}`);
 
   const children = startInferenceWorkers(REPO_ROOT, opts.workers ?? 2);

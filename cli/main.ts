@@ -28,10 +28,11 @@ async function config(): Promise<Config> {
   return loadConfig();
 }
 
-async function store() {
+/** The configured S3 store; `ensure` creates the bucket when missing (commands that write to it). */
+async function store(ensure = true) {
   const { S3Store } = await import('../infra/store.js');
   const s = new S3Store((await config()).s3);
-  await s.ensureBucket();
+  if (ensure) await s.ensureBucket();
   return s;
 }
 
@@ -85,10 +86,12 @@ export function buildProgram(): Command {
 
   const models = program.command('models').description('the model registry in S3');
   models.command('add <dir>').description('register a TF.js model (model.json + weights + crossfix-model.json)')
-    .option('--name <name>', 'registry name (default: the card\'s name)').option('--json', 'machine-readable output')
-    .action(async (dir: string, o: { name?: string; json?: boolean }) => {
+    .option('--name <name>', 'registry name (default: the card\'s name)')
+    .option('--replace', 'overwrite a registered model of the same name whose digest differs')
+    .option('--json', 'machine-readable output')
+    .action(async (dir: string, o: { name?: string; replace?: boolean; json?: boolean }) => {
       const { addModel } = await import('../activities/model-store.js');
-      const added = await addModel(await store(), dir, { name: o.name });
+      const added = await addModel(await store(), dir, { name: o.name, replace: !!o.replace });
       print(!!o.json, added, `model ${added.name} registered (digest ${added.digest.slice(0, 12)})`);
     });
   models.command('list').description('list registered models').option('--json', 'machine-readable output')
@@ -153,7 +156,7 @@ export function buildProgram(): Command {
       if (!o.run === !o.timmCsv) throw new Error('analyze: give exactly one of --run ID or --timm-csv FILE…');
       const { analyzeCommand } = await import('../analysis/io/run-analysis.js');
       const res = await analyzeCommand({ run: o.run, timmCsv: o.timmCsv, out: o.out, classNames: o.classNames,
-        store: await store() });
+        store: await store(false) });
       print(!!o.json, res, JSON.stringify(res, null, 2));
     });
 
