@@ -138,8 +138,13 @@ async function startTemporal(o: Required<StackOptions>): Promise<void> {
   if (await temporalReady(o)) return;
   if (await portOpen(o.temporalPort)) throw new Error(`stack: port ${o.temporalPort} is taken by something that is not a Temporal dev server`);
   const attrs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]);
+  // one partition per task queue: with a handful of local pollers, tasks written to a partition nobody polls wait
+  // for forwarding (up to seconds); clusters with many workers keep the server's default
+  const dynamic = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1']
+    .flatMap((v) => ['--dynamic-config-value', v]);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.temporalPort), '--ui-ip', '127.0.0.1',
-    '--ui-port', String(o.uiPort), '--db-filename', join(o.stateDir, 'temporal.db'), '--log-level', 'warn', ...attrs];
+    '--ui-port', String(o.uiPort), '--db-filename', join(o.stateDir, 'temporal.db'), '--log-level', 'warn', ...attrs,
+    ...dynamic];
   await startDetached(findTool('temporal'), args, o, 'temporal');
   await waitFor('Temporal dev server', () => temporalReady(o), o, 'temporal.log');
 }
