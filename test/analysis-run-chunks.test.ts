@@ -7,27 +7,20 @@ import test from 'ava';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { addModel } from '../activities/model-store.js';
-import { createInferenceActivities } from '../activities/infer-shard.js';
-import { createControlActivities } from '../activities/prepare-run.js';
-import { createAnalysisActivities } from '../activities/analyze.js';
-import { createTripleActivities } from '../activities/analyze-triples.js';
 import { ingest } from '../datasets/ingest.js';
-import { selectBackend } from '../worker/backend.js';
-import { buildWorkflowBundle } from '../worker/bundle.js';
-import { installRuntime } from '../worker/main.js';
 import { runWorkflowId, startRun } from '../cli/run.js';
 import type { EvaluateInput } from '../workflows/evaluate.js';
 import { writeFashionMnistSubset } from './helpers/fixtures.js';
 import { testEnv, type TestEnv } from './helpers/stack.js';
 import { writeTinyModel } from './helpers/tiny-models.js';
+import { startTestWorkers, type TestWorkers } from './helpers/workers.js';
 
 const MODELS = ['dense-1', 'dense-2', 'dense-3', 'conv-4', 'dense-5'];
 let env: TestEnv;
 let client: Client;
-let stopWorkers: () => Promise<void>;
+let workers: TestWorkers | undefined;
 
 test.before(async () => {
   env = await testEnv('chunks');
@@ -39,27 +32,12 @@ test.before(async () => {
     await addModel(env.store, await writeTinyModel(tmp, { name, seed: 10 + i, kind }));
   }
 
-  installRuntime();
-  const connection = await NativeConnection.connect({ address: env.config.temporal.address });
-  client = new Client({ connection: await Connection.connect({ address: env.config.temporal.address }) });
-  const store = env.store;
-  const workers = await Promise.all([
-    Worker.create({ connection, taskQueue: env.config.inferenceQueue,
-      activities: createInferenceActivities({ store, backend: await selectBackend('wasm'), cacheDir: join(tmp, 'scratch') }) }),
-    Worker.create({ connection, taskQueue: env.config.analysisQueue, workflowBundle: await buildWorkflowBundle(),
-      activities: { ...createControlActivities({ store }), ...createAnalysisActivities({ store }),
-        ...createTripleActivities({ store }) } }),
-  ]);
-  const running = workers.map((w) => w.run());
-  stopWorkers = async () => {
-    workers.forEach((w) => w.shutdown());
-    await Promise.all(running);
-    await connection.close();
-  };
+  workers = await startTestWorkers(env, join(tmp, 'scratch'));
+  client = workers.client;
 });
 
 test.after.always(async () => {
-  await stopWorkers?.();
+  await workers?.stop();
 });
 
 async function run(name: string, extra: Partial<EvaluateInput> = {}): Promise<string> {

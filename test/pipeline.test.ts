@@ -8,31 +8,25 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { addModel, loadModel } from '../activities/model-store.js';
-import { createInferenceActivities, inferRows, type InferShardInput } from '../activities/infer-shard.js';
-import { createControlActivities } from '../activities/prepare-run.js';
-import { createAnalysisActivities } from '../activities/analyze.js';
-import { createTripleActivities } from '../activities/analyze-triples.js';
+import { inferRows, type InferShardInput } from '../activities/infer-shard.js';
 import { ingest } from '../datasets/ingest.js';
 import { readShard } from '../datasets/shard-reader.js';
 import type { DatasetManifest } from '../lib/dataset.js';
-import { selectBackend } from '../worker/backend.js';
-import { buildWorkflowBundle } from '../worker/bundle.js';
-import { installRuntime } from '../worker/main.js';
 import { runWorkflowId, startRun } from '../cli/run.js';
 import type { EvaluateOutput } from '../workflows/evaluate.js';
 import { writeFashionMnistSubset, rootCause } from './helpers/fixtures.js';
 import { testEnv, type TestEnv } from './helpers/stack.js';
 import { writeTinyModel } from './helpers/tiny-models.js';
+import { startTestWorkers, type TestWorkers } from './helpers/workers.js';
 
 let env: TestEnv;
 let client: Client;
 let manifest: DatasetManifest;
 const modelDirs: Record<string, string> = {};
-let stopWorkers: () => Promise<void>;
+let workers: TestWorkers | undefined;
 /** Faults to inject: `model/shard` → attempts left to fail after the real work is done. */
 const faults = new Map<string, number>();
 const attempts: string[] = [];
@@ -53,15 +47,10 @@ test.before(async () => {
     await addModel(env.store, modelDirs[s.name]!);
   }
 
-  installRuntime();
-  const connection = await NativeConnection.connect({ address: env.config.temporal.address });
-  client = new Client({ connection: await Connection.connect({ address: env.config.temporal.address }) });
-  const inference = createInferenceActivities({ store: env.store, backend: await selectBackend('wasm'),
-    cacheDir: join(tmp, 'scratch') });
-  const inferShard = async (input: InferShardInput) => {
+  workers = await startTestWorkers(env, join(tmp, 'scratch'), (inferShard) => async (input: InferShardInput) => {
     const id = `${input.runId}/${input.model}/${input.shard.index}`;
     attempts.push(`${id}#${Context.current().info.attempt}`);
-    const out = await inference.inferShard(input);
+    const out = await inferShard(input);
     const left = faults.get(`${input.model}/${input.shard.index}`) ?? 0;
     if (left > 0) {
       // a fault after the work: drop what this attempt wrote, so the retry must recompute it
@@ -71,23 +60,12 @@ test.before(async () => {
       throw new Error(`injected fault after ${id}`);
     }
     return out;
-  };
-  const workers = await Promise.all([
-    Worker.create({ connection, taskQueue: env.config.inferenceQueue, activities: { inferShard } }),
-    Worker.create({ connection, taskQueue: env.config.analysisQueue, workflowBundle: await buildWorkflowBundle(),
-      activities: { ...createControlActivities({ store: env.store }), ...createAnalysisActivities({ store: env.store }),
-        ...createTripleActivities({ store: env.store }) } }),
-  ]);
-  const running = workers.map((w) => w.run());
-  stopWorkers = async () => {
-    workers.forEach((w) => w.shutdown());
-    await Promise.all(running);
-    await connection.close();
-  };
+  });
+  client = workers.client;
 });
 
 test.after.always(async () => {
-  await stopWorkers?.();
+  await workers?.stop();
 });
 
 /** Run ids are unique per test-file invocation: the dev server keeps workflow ids across test runs. */

@@ -6,7 +6,7 @@
  */
 import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Config } from '../infra/config.js';
-import { S3Store } from '../infra/store.js';
+import { S3Store, type ObjectStore } from '../infra/store.js';
 import { connectWorker } from '../infra/temporal.js';
 import type { BackendName } from './backend.js';
 import { workflowBundle } from './bundle.js';
@@ -54,6 +54,13 @@ function rank(level: string): number {
   return ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].indexOf(level.toUpperCase());
 }
 
+/** Every activity the analysis task queue serves: run control, analysis and chunked triple counting. */
+export async function analysisWorkerActivities(store: ObjectStore) {
+  const [{ createControlActivities }, { createAnalysisActivities }, { createTripleActivities }] = await Promise.all([
+    import('../activities/prepare-run.js'), import('../activities/analyze.js'), import('../activities/analyze-triples.js')]);
+  return { ...createControlActivities({ store }), ...createAnalysisActivities({ store }), ...createTripleActivities({ store }) };
+}
+
 /** Creates (but does not run) a worker of the given kind. */
 export async function createCrossfixWorker(opts: CrossfixWorkerOptions): Promise<Worker> {
   installRuntime();
@@ -72,13 +79,10 @@ export async function createCrossfixWorker(opts: CrossfixWorkerOptions): Promise
       maxConcurrentActivityTaskExecutions: opts.concurrency ?? 1,
     });
   }
-  const [{ createControlActivities }, { createAnalysisActivities }, { createTripleActivities }] = await Promise.all([
-    import('../activities/prepare-run.js'), import('../activities/analyze.js'), import('../activities/analyze-triples.js')]);
   return Worker.create({
     connection, namespace, taskQueue: opts.taskQueue ?? opts.config.analysisQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...createControlActivities({ store }), ...createAnalysisActivities({ store }),
-      ...createTripleActivities({ store }) },
+    activities: await analysisWorkerActivities(store),
     maxConcurrentActivityTaskExecutions: opts.concurrency ?? 2,
   });
 }
