@@ -104,9 +104,11 @@ export function buildProgram(): Command {
   program.command('convert <model>').description('convert an ONNX model to a TF.js graph model with a model card')
     .requiredOption('--out <dir>', 'output folder').option('--card <file>', 'model card or timm data config from export_timm.py')
     .option('--check', 'compare against onnxruntime and report max |Δ logit| and top-1 agreement')
-    .action(async (model: string, o: { out: string; card?: string; check?: boolean }) => {
+    .option('--images <files...>', 'real images to include in --check, preprocessed as the card says')
+    .action(async (model: string, o: { out: string; card?: string; check?: boolean; images?: string[] }) => {
       const { convertCommand } = await import('../conversion/convert.js');
-      const res = await convertCommand({ onnx: model, out: o.out, card: o.card, check: !!o.check });
+      const res = await convertCommand({ onnx: model, out: o.out, card: o.card, check: !!o.check || !!o.images,
+        images: o.images });
       console.log(JSON.stringify(res, null, 2));
     });
 

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseModelCard, type ModelCard } from '../lib/model-card.js';
-import { checkParity, randomInput, type ParityResult } from './check.js';
+import { checkParity, randomInput, type ParityInput, type ParityResult } from './check.js';
 import { toArtifacts, type GraphModelArtifacts } from './onnx/artifacts.js';
 import { convertGraph } from './onnx/convert-graph.js';
 import { decodeOnnx } from './onnx/decode.js';
@@ -66,8 +66,10 @@ export interface ConvertCommandOptions {
   card?: string;
   /** Compare against onnxruntime on random inputs. @default false */
   check?: boolean;
-  /** Samples for the check. @default 8 */
+  /** Random samples for the check. @default 8 */
   checkSamples?: number;
+  /** Image files also compared in the check, preprocessed as the card says (timm's eval transform). @default none */
+  images?: string[];
 }
 
 /** What `convertCommand` wrote and measured. */
@@ -91,7 +93,19 @@ export async function convertCommand(opts: ConvertCommandOptions): Promise<Conve
   await writeFile(join(opts.out, 'crossfix-model.json'), JSON.stringify(card, null, 2) + '\n');
   const files = ['model.json', ...model.shards.map((s) => s.name), 'crossfix-model.json'];
   if (!opts.check) return { out: opts.out, files, card };
-  const samples = opts.checkSamples ?? 8;
-  const input = randomInput([samples, ...model.inputShape], 7);
-  return { out: opts.out, files, card, parity: await checkParity(bytes, model, [input]) };
+  const inputs = [randomInput([opts.checkSamples ?? 8, ...model.inputShape], 7)];
+  if (opts.images?.length) inputs.push(await imageInput(opts.images, card));
+  return { out: opts.out, files, card, parity: await checkParity(bytes, model, inputs) };
+}
+
+/** Image files as one NCHW batch (the ONNX model's layout), preprocessed per the card. */
+async function imageInput(paths: string[], card: ModelCard): Promise<ParityInput> {
+  const { preprocessBatch } = await import('./preprocess.js');
+  const { height, width, channels } = card.input;
+  const data = new Float32Array(paths.length * channels * height * width);
+  const images = await Promise.all(paths.map((p) => readFile(p)));
+  const errors = await preprocessBatch(images, { ...card, input: { ...card.input, layout: 'NCHW' } }, data);
+  const bad = errors.findIndex((e) => e !== null);
+  if (bad >= 0) throw new Error(`convert: check image ${paths[bad]} cannot be used (${errors[bad]!.message})`);
+  return { data, shape: [paths.length, channels, height, width] };
 }
