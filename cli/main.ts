@@ -139,13 +139,11 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (runId: string, o: { json?: boolean }) => {
       const { connectClient } = await import('../infra/temporal.js');
-      const { runProgress, formatProgress, runWorkflowId } = await import('./run.js');
+      const { runStatus, formatProgress } = await import('./run.js');
       const client = await connectClient((await config()).temporal);
-      const desc = await client.workflow.getHandle(runWorkflowId(runId)).describe().catch((err: Error) => {
-        throw new Error(`status: run ${runId} (workflow ${runWorkflowId(runId)}) not found: ${err.message}`);
-      });
-      const p = await runProgress(client, runId);
-      print(!!o.json, { ...p, status: desc.status.name }, `${formatProgress(p)}\nworkflow: ${desc.status.name}`);
+      const s = await runStatus(client, runId);
+      print(!!o.json, s, `${formatProgress(s)}\nworkflow: ${s.status}${s.failure ? `\nfailure: ${s.failure}` : ''}`);
+      if (s.failure) process.exitCode = 1;
     });
 
   program.command('analyze').description('analyse a run\'s predictions or timm CSVs: pairs, triples, per class, report')

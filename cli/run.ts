@@ -45,9 +45,35 @@ export async function startRun(client: Client, cfg: Config, input: EvaluateInput
   }
 }
 
-/** Current progress of a run, from the workflow's `progress` query. */
-export async function runProgress(client: Client, runId: string): Promise<RunProgress> {
-  return client.workflow.getHandle(runWorkflowId(runId)).query<RunProgress>('progress');
+/** Progress of a finished run, from its result (a closed workflow answers queries only while a worker runs). */
+export function progressFromResult(result: EvaluateOutput): RunProgress {
+  return {
+    runId: result.runId,
+    stage: 'done',
+    models: result.models.map((m) => ({ model: m.model, shardsDone: m.shardsDone, shardsTotal: m.shardsTotal,
+      images: m.images, correct: m.correct, cachedShards: m.cachedShards, done: true,
+      imagesPerSecond: m.activityMs ? m.images / (m.activityMs / 1000) : 0 })),
+  };
+}
+
+/**
+ * Status of a run: the `progress` query while it runs, its result once completed, the failure once failed.
+ * Throws naming the workflow id when there is no such run.
+ */
+export async function runStatus(client: Client, runId: string): Promise<RunProgress & { status: string; failure?: string }> {
+  const handle = client.workflow.getHandle(runWorkflowId(runId));
+  const desc = await handle.describe().catch((err: Error) => {
+    throw new Error(`status: run ${runId} (workflow ${handle.workflowId}) not found: ${err.message}`);
+  });
+  const status = desc.status.name;
+  if (status === 'RUNNING') return { ...(await handle.query<RunProgress>('progress')), status };
+  if (status === 'COMPLETED') return { ...progressFromResult((await handle.result()) as EvaluateOutput), status };
+  const failure = await handle.result().then(() => undefined, (err: Error) => {
+    let e: Error & { cause?: unknown } = err;
+    while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+    return e.message;
+  });
+  return { runId, stage: 'failed', models: [], status, failure };
 }
 
 /** One status line per model: `lenet  7/10 shards  7,000 img  412 img/s  acc 0.9012`. */
