@@ -5,7 +5,6 @@
  */
 import {
   ApplicationFailure,
-  condition,
   continueAsNew,
   defineQuery,
   getExternalWorkflowHandle,
@@ -15,6 +14,7 @@ import {
 import type { InferShardInput, InferShardOutput } from '../activities/infer-shard.js';
 import type { ShardEntry } from '../lib/dataset.js';
 import { modelProgressSignal, type ModelProgress } from './signals.js';
+import { inWindow } from './window.js';
 
 export interface EvaluateModelInput {
   runId: string;
@@ -93,40 +93,22 @@ export async function evaluateModelWorkflow(input: EvaluateModelInput): Promise<
     await getExternalWorkflowHandle(input.parentWorkflowId).signal(modelProgressSignal, progress());
   };
 
-  // sliding window: keep `window` shards in flight, stop taking new ones at the per-execution budget
-  const window = input.window ?? 4;
+  // sliding window over this execution's share of the shards; the rest continue as new
   const budget = Math.min(input.shards.length, input.shardsPerExecution ?? 250);
-  let started = 0;
-  let inFlight = 0;
-  let failure: unknown;
-  const runOne = async (shard: ShardEntry): Promise<void> => {
-    try {
-      const out = await inferShard({ runId: input.runId, dataset: input.dataset, shard, model: input.model,
-        modelDigest: input.modelDigest, topK: input.topK ?? 5, batchSize: input.batchSize ?? 32 });
-      totals.shardsDone += 1;
-      totals.images += out.rows;
-      totals.correct += out.correct;
-      totals.corrupt += out.corrupt;
-      totals.cachedShards += out.cached ? 1 : 0;
-      totals.activityMs += out.ms;
-      await report();
-    } catch (err) {
-      failure ??= err;
-    } finally {
-      inFlight -= 1;
-    }
-  };
-  while (started < budget && failure === undefined) {
-    await condition(() => inFlight < window || failure !== undefined);
-    if (failure !== undefined) break;
-    inFlight += 1;
-    void runOne(input.shards[started++]!);
-  }
-  await condition(() => inFlight === 0);
-  if (failure !== undefined) throw failure;
+  await inWindow(input.shards.slice(0, budget), input.window ?? 4, async (shard: ShardEntry) => {
+    const out = await inferShard({ runId: input.runId, dataset: input.dataset, shard, model: input.model,
+      modelDigest: input.modelDigest, topK: input.topK ?? 5, batchSize: input.batchSize ?? 32 });
+    totals.shardsDone += 1;
+    totals.images += out.rows;
+    totals.correct += out.correct;
+    totals.corrupt += out.corrupt;
+    totals.cachedShards += out.cached ? 1 : 0;
+    totals.activityMs += out.ms;
+    await report();
+  });
 
-  if (started < input.shards.length) {
-    await continueAsNew<typeof evaluateModelWorkflow>({ ...input, shards: input.shards.slice(started), carried: totals });
+  if (budget < input.shards.length) {
+    await continueAsNew<typeof evaluateModelWorkflow>({ ...input, shards: input.shards.slice(budget), carried: totals });
   }
   if (totals.shardsDone !== input.shardsTotal) {
     throw ApplicationFailure.nonRetryable(

@@ -23,6 +23,7 @@ import type { ControlActivities } from '../activities/prepare-run.js';
 import type { AnalysisActivities, AnalyzeRunOutput, TriplePart } from '../activities/analyze.js';
 import type { TripleActivities } from '../activities/analyze-triples.js';
 import { evaluateModelWorkflow, type EvaluateModelOutput } from './evaluate-model.js';
+import { inWindow } from './window.js';
 import { modelProgressSignal, runProgressQuery, type ModelProgress, type RunProgress } from './signals.js';
 
 export interface EvaluateInput {
@@ -147,20 +148,6 @@ export function tripleChunks(total: number, chunk: number): { start: number; end
   const size = Math.max(chunk, Math.ceil(total / MAX_TRIPLE_CHUNKS));
   const out: { start: number; end: number }[] = [];
   for (let start = 0; start < total; start += size) out.push({ start, end: Math.min(total, start + size) });
-  return out;
-}
-
-/** Runs `work` over `items` with at most `window` in flight; results keep the order of `items`. */
-async function inWindow<T, R>(items: T[], window: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
   return out;
 }
 
