@@ -131,9 +131,9 @@ async function inferShard(input: InferShardInput, opts: ResolvedOptions): Promis
   // infer, resuming after the last heartbeated batch of a previous attempt
   const scratch = join(opts.cacheDir, `${sha256(key).slice(0, 32)}.jsonl`);
   const done = await resumeFrom(scratch, rows, opts.batchSize);
-  const predictions = await inferRows(loaded, rows, {
+  const predictions = await onDevice(() => inferRows(loaded, rows, {
     topK, batchSize: opts.batchSize, done, onBatch: (progress, batch) => recordBatch(scratch, progress, batch),
-  });
+  }), { rowsDone: done.length, batch: done.length / opts.batchSize - 1 });
 
   // write the cache entry (then its sidecar), then the run's copy
   const bytes = await encodePredictions(predictions);
@@ -256,6 +256,29 @@ async function recordBatch(scratch: string, progress: InferShardProgress, batch:
   if (!ctx) return;
   ctx.heartbeat(progress);
   if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+}
+
+let deviceQueue: Promise<unknown> = Promise.resolve();
+const DEVICE_WAIT_HEARTBEAT_MS = 20_000;
+
+/**
+ * Runs `fn` when no other inference of this process is on the device: a worker may run two activities at once
+ * so that one fetches, verifies and writes while the other infers, but inference itself stays one at a time.
+ * While waiting it heartbeats `progress`, so a long queue does not look like a dead worker.
+ */
+async function onDevice<T>(fn: () => Promise<T>, progress: InferShardProgress): Promise<T> {
+  const turn = deviceQueue;
+  let release!: () => void;
+  deviceQueue = new Promise<void>((r) => (release = r));
+  const beat = setInterval(() => activityContext()?.heartbeat(progress), DEVICE_WAIT_HEARTBEAT_MS);
+  try {
+    await turn;
+    clearInterval(beat);
+    return await fn();
+  } finally {
+    clearInterval(beat);
+    release();
+  }
 }
 
 function activityContext(): Context | undefined {

@@ -115,7 +115,7 @@ export function buildProgram(): Command {
   program.command('worker').description('run a worker until interrupted')
     .addOption(new Option('--queue <kind>', 'which task queue to serve').choices(['inference', 'analysis']).makeOptionMandatory())
     .addOption(new Option('--backend <name>', 'preferred TF.js backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
-    .option('--concurrency <n>', 'activities at once (default 1 for inference, 2 for analysis)', (v) => Number(v))
+    .option('--concurrency <n>', 'activities at once (default 2; inference itself runs one at a time per device)', (v) => Number(v))
     .action(async (o) => {
       const { createCrossfixWorker } = await import('../worker/main.js');
       const worker = await createCrossfixWorker({ kind: o.queue, config: await config(), backend: o.backend, concurrency: o.concurrency });

@@ -19,8 +19,9 @@ export interface CrossfixWorkerOptions {
   /** Preferred TF.js backend (inference only). @default best available: tensorflow-gpu, tensorflow, wasm, cpu */
   backend?: BackendName;
   /**
-   * Activities run at once by this worker. @default 1 for inference (one inference per device: the wasm and
-   * cpu backends are single-threaded, native backends use every core), 2 for analysis
+   * Activities run at once by this worker. @default 2 for inference — one infers while the other fetches, decodes
+   * and writes; inference itself runs one at a time per device (the wasm and cpu backends are single-threaded,
+   * native backends use every core) — and 2 for analysis
    */
   concurrency?: number;
   /** Override of the task queue from the configuration (tests use unique queues). */
@@ -76,7 +77,7 @@ export async function createCrossfixWorker(opts: CrossfixWorkerOptions): Promise
     return Worker.create({
       connection, namespace, taskQueue: opts.taskQueue ?? opts.config.inferenceQueue,
       activities: createInferenceActivities({ store, backend }),
-      maxConcurrentActivityTaskExecutions: opts.concurrency ?? 1,
+      maxConcurrentActivityTaskExecutions: opts.concurrency ?? 2,
     });
   }
   return Worker.create({
