@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LocalStore } from '../infra/store.js';
 import { analyzeCommand } from '../analysis/io/run-analysis.js';
+import { mulberry32 as seeded } from '../lib/random.js';
 
 interface MakeArgs {
   out: string;
@@ -37,16 +38,6 @@ function parseArgs(argv: string[]): MakeArgs {
   return args;
 }
 
-/** mulberry32: a small seeded generator of fractions in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One model's CSV text: top-5 ids (top-1 right with the model's odds), target last, rows shuffled. */
 function modelCsv(

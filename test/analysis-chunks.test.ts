@@ -17,21 +17,12 @@ import { encodePredictions } from '../activities/write-predictions.js';
 import { correctnessFromPredictions } from '../analysis/bitset.js';
 import { tripleRange } from '../analysis/triples.js';
 import { tripleChunks } from '../workflows/evaluate.js';
+import { mulberry32 as random } from '../lib/random.js';
 
 const MODELS = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'];
 const SAMPLES = 2500;
 const RUN = 'chunks';
 
-/** A seeded generator in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes two prediction shards per model; model m is right with probability 0.4 + 0.07 m. */
 async function syntheticRun(): Promise<LocalStore> {

@@ -11,6 +11,7 @@
  * Every number in `tinyResult` was computed by hand from this table.
  */
 import type { AnalysisInput, AnalysisResult, PairResult } from '../analysis/types.js';
+import { mulberry32 } from '../lib/random.js';
 
 export const CLASS_NAMES = ['cat', 'dog', 'eel <&> "x"'];
 
@@ -163,15 +164,7 @@ export const tinyResult: AnalysisResult = {
 };
 
 /** A seeded generator of fractions in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;
 
 /**
  * Synthetic input for rendering and end-to-end tests: `models` models over `samples` samples and
