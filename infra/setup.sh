@@ -38,15 +38,16 @@ if [ "$mode" = test ] && ! /usr/bin/python3 -c 'import timm' 2>/dev/null; then
   /usr/bin/python3 -m pip install -q --no-deps --break-system-packages "timm==$TIMM_VERSION"
 fi
 
-build_tool() { # name module
+build_tool() { # name module — in the background; the caller waits
   if command -v "$1" >/dev/null 2>&1 || [ -x "$tools/bin/$1" ]; then return; fi
   command -v go >/dev/null 2>&1 || { log "go is needed to build $1 ($2)"; exit 1; }
   log "go install $2 (first time only, a few minutes)"
   mkdir -p "$tools/bin"
-  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "$2"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "$2" &
 }
 build_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
 build_tool minio "github.com/minio/minio@latest"
+for job in $(jobs -p); do wait "$job" || { log "go install failed"; exit 1; }; done
 
 cd "$root"
 stamp=node_modules/.crossfix-lock-hash
