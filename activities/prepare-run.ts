@@ -89,11 +89,12 @@ export function createControlActivities({ store }: { store: ObjectStore }) {
       return { samples: manifest.samples, classes: manifest.classes, shards: manifest.shards, models };
     },
 
-    /** Writes runs/<id>/summary.json with per-model accuracy and where the outputs are. */
-    async writeRunSummary(input: RunSummaryInput): Promise<string> {
+    /** Writes runs/<id>/summary.json with per-model accuracy and where the outputs are; returns both locations. */
+    async writeRunSummary(input: RunSummaryInput): Promise<{ summary: string; predictions: string }> {
       const key = `${runPrefix(input.runId)}/summary.json`;
-      await putJson(store, key, { ...input, predictions: store.url(predictionsPrefix(input.runId)) });
-      return store.url(key);
+      const predictions = `${store.url(predictionsPrefix(input.runId))}/`;
+      await putJson(store, key, { ...input, predictions });
+      return { summary: store.url(key), predictions };
     },
   };
 }

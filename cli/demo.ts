@@ -81,9 +81,14 @@ async function runWithAnalysisWorker(opts: DemoOptions, dataset: string, models:
       if (line !== last) say((last = line));
     }, 2000);
     console.log(`\nrun ${runId}: ${result.samples} images, ${result.models.length} models`);
-    for (const m of result.models) console.log(`  ${m.model.padEnd(16)} accuracy ${(m.accuracy * 100).toFixed(2)}%`);
-    for (const [k, v] of Object.entries(result.outputs)) console.log(`  ${k.padEnd(16)} ${v}`);
-    console.log(`  Temporal Web UI  ${ui}`);
+    const rows: [string, string][] = [...Object.entries(result.outputs), ['Temporal Web UI', ui],
+      ['DuckDB (httpfs)', `select * from read_parquet('${result.outputs.predictions}*/*.parquet', hive_partitioning = true)`]];
+    const width = Math.max(...rows.map(([k]) => k.length), ...result.models.map((m) => m.model.length));
+    for (const m of result.models) {
+      const cached = m.cachedShards === m.shardsTotal ? '  (from the prediction cache)' : '';
+      console.log(`  ${m.model.padEnd(width)}  accuracy ${(m.accuracy * 100).toFixed(2)}%${cached}`);
+    }
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
     if (opts.json) {
       console.log(JSON.stringify({ runId, models: result.models.map((m) => ({ name: m.model, accuracy: m.accuracy })),
         outputs: { ...result.outputs, webUi: ui } }));

@@ -128,7 +128,8 @@ test.serial('a run writes predictions that DuckDB reads back equal to in-process
     t.is(out.models.find((m) => m.model === model)!.accuracy, correct / 400);
   }
   t.is(compared, 800);
-  t.truthy(out.outputs.summary);
+  t.is(out.outputs.summary, env.store.url(`runs/${id('r1')}/summary.json`));
+  t.is(out.outputs.predictions, `${env.store.url(`runs/${id('r1')}/predictions`)}/`);
 });
 
 test.serial('adding a model to a finished study infers only that model', async (t) => {

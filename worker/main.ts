@@ -4,7 +4,7 @@
  * analysis, summaries) on the analysis task queue. Heavy things (backend, model cache, S3 client) are created
  * once per worker and handed to the activity factories.
  */
-import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection } from '@temporalio/worker';
 import type { Config } from '../infra/config.js';
 import { S3Store, type ObjectStore } from '../infra/store.js';
 import { connectWorker } from '../infra/temporal.js';
@@ -32,27 +32,28 @@ export interface CrossfixWorkerOptions {
 
 let runtimeInstalled = false;
 
-/** Keeps Temporal core's own logging at warn level unless CROSSFIX_LOG_LEVEL says otherwise. */
+/** SDK messages that are expected in crossfix's layout (an inference worker serves no workflows). */
+const BENIGN = new Set(['No workflows registered, not polling for workflow tasks']);
+const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/**
+ * Sends Temporal's logging (core, workers, workflows, activities) to stderr at CROSSFIX_LOG_LEVEL (@default WARN),
+ * with benign SDK warnings demoted to debug.
+ */
 export function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.CROSSFIX_LOG_LEVEL ?? 'WARN').toUpperCase() as 'WARN';
+  const wanted = (process.env.CROSSFIX_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+  const threshold = Math.max(0, LEVELS.indexOf(wanted));
+  const logger = new DefaultLogger('TRACE', ({ level, message, meta }) => {
+    const effective = BENIGN.has(message) ? 'DEBUG' : level;
+    if (LEVELS.indexOf(effective) >= threshold) console.error(`[${effective}] ${message}`, meta ?? '');
+  });
   try {
-    Runtime.install({ logger: new (class {
-      log(l: string, m: string, meta?: object) { if (rank(l) >= rank(level)) console.error(`[${l}] ${m}`, meta ?? ''); }
-      trace() {}
-      debug(m: string, meta?: object) { this.log('DEBUG', m, meta); }
-      info(m: string, meta?: object) { this.log('INFO', m, meta); }
-      warn(m: string, meta?: object) { this.log('WARN', m, meta); }
-      error(m: string, meta?: object) { this.log('ERROR', m, meta); }
-    })() });
+    Runtime.install({ logger });
   } catch {
     // a runtime was already installed by the embedding process; keep it
   }
-}
-
-function rank(level: string): number {
-  return ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].indexOf(level.toUpperCase());
 }
 
 /** Every activity the analysis task queue serves: run control, analysis and chunked triple counting. */

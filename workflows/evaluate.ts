@@ -126,10 +126,11 @@ export async function evaluateWorkflow(input: EvaluateInput): Promise<EvaluateOu
       const analysed = await analyzeStage({ analysis, triples }, input, prepared.classes);
       Object.assign(outputs, analysed.outputs);
     }
-    outputs.summary = await control.writeRunSummary({ runId: input.runId, dataset: input.dataset,
+    const written = await control.writeRunSummary({ runId: input.runId, dataset: input.dataset,
       samples: prepared.samples, outputs,
       models: results.map((r) => ({ name: r.model, digest: r.modelDigest, images: r.images, correct: r.correct,
         corrupt: r.corrupt, cachedShards: r.cachedShards, accuracy: r.accuracy })) });
+    Object.assign(outputs, written);
     progress.stage = 'done';
     return { runId: input.runId, dataset: input.dataset, samples: prepared.samples, models: results, outputs };
   } catch (err) {
