@@ -21,6 +21,7 @@ import { ingest } from '../datasets/ingest.js';
 import { REPO_ROOT } from '../infra/stack.js';
 import type { DatasetManifest } from '../lib/dataset.js';
 import type { PredictionRow } from '../lib/predictions.js';
+import type { EvaluateOutput } from '../workflows/evaluate.js';
 import { testEnv, type TestEnv } from './helpers/stack.js';
 import { startTestWorkers, type TestWorkers } from './helpers/workers.js';
 
@@ -135,8 +136,8 @@ test('a run over a class-folder tree predicts what timm predicts on the same fil
   t.timeout(5 * 60_000);
   const runId = `${env.tag}-photos`;
   const started = Date.now();
-  const out = await (await startRun(workers!.client, env.config, { runId, dataset: 'photos12', models: [model] })).result() as
-    { models: { model: string; images: number; correct: number; accuracy: number }[] };
+  const handle = await startRun(workers!.client, env.config, { runId, dataset: 'photos12', models: [model] });
+  const out = (await handle.result()) as EvaluateOutput;
   t.log(`run ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const rows = new Map((await runPredictions(runId)).map((r) => [r.sample_id, r]));
   t.deepEqual([...rows.keys()].sort(), reference.samples.map((s) => s.id).sort());
