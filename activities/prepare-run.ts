@@ -58,7 +58,8 @@ function checkModelAgainstDataset(name: string, card: ModelCard, classes: string
   const targets = card.classIndex ?? Array.from({ length: card.numClasses }, (_, i) => i);
   const outside = targets.find((c) => c < 0 || c >= classes.length);
   if (outside !== undefined) {
-    throw badInput(`run: model ${name} predicts class ${outside}, but dataset ${dataset} has ${classes.length} classes`);
+    throw badInput(`run: model ${name} predicts class ${outside}, but dataset ${dataset} has ${classes.length} classes ` +
+      '(a classIndex in its card maps model outputs to dataset classes)');
   }
   if (card.numClasses < classes.length && !card.classIndex) {
     throw badInput(`run: model ${name} has ${card.numClasses} classes, dataset ${dataset} has ${classes.length}`);

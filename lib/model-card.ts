@@ -73,7 +73,7 @@ export function parseModelCard(value: unknown, where = 'model card'): ModelCard 
   for (const key of ['mean', 'std'] as const) {
     const v = p![key];
     if (!Array.isArray(v) || v.length !== inp!.channels || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      fail(`preprocessing.${key} must hold ${inp!.channels} numbers, got ${JSON.stringify(v)}`);
+      fail(`preprocessing.${key} must hold one number per channel (${inp!.channels}), got ${JSON.stringify(v)}`);
     }
   }
   if (p!.std.some((s) => s <= 0)) fail(`preprocessing.std must be positive, got ${JSON.stringify(p!.std)}`);
@@ -82,6 +82,8 @@ export function parseModelCard(value: unknown, where = 'model card'): ModelCard 
     if (!Array.isArray(c.classIndex) || c.classIndex.length !== c.numClasses) {
       fail(`classIndex must hold numClasses (${c.numClasses}) entries, got ${Array.isArray(c.classIndex) ? c.classIndex.length : typeof c.classIndex}`);
     }
+    const bad = c.classIndex.findIndex((x) => !Number.isInteger(x) || x < 0);
+    if (bad >= 0) fail(`classIndex[${bad}] must be a non-negative integer, got ${JSON.stringify(c.classIndex[bad])}`);
   }
   if (c.modelFormat !== 'graph' && c.modelFormat !== 'layers') fail(`modelFormat must be graph or layers, got ${JSON.stringify(c.modelFormat)}`);
   return {
