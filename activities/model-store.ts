@@ -13,7 +13,7 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { parseModelCard } from '../lib/model-card.js';
 import type { ModelCard } from '../lib/model-card.js';
-import { NotFoundError, getJson, putJson, sha256 } from '../infra/store.js';
+import { NotFoundError, getJson, isTransientStoreError, putJson, sha256 } from '../infra/store.js';
 import type { ObjectStore } from '../infra/store.js';
 import { currentBackend } from '../worker/backend.js';
 import { modelPrefix } from './model-keys.js';
@@ -315,7 +315,7 @@ async function loadTfModel(handler: tf.io.IOHandler, card: ModelCard, where: str
   try {
     return card.modelFormat === 'graph' ? await loadGraphModel(handler) : await loadLayersModel(handler);
   } catch (err) {
-    if (err instanceof ModelStoreError) throw err;
+    if (err instanceof ModelStoreError || isTransientStoreError(err)) throw err;
     throw new ModelStoreError(`${where}: TF.js cannot load the ${card.modelFormat} model (${(err as Error).message})`, { cause: err });
   }
 }

@@ -3,11 +3,11 @@
  * and agree before any inference starts, and write the run's record and summary.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { loadManifest } from '../datasets/shard-reader.js';
+import { DatasetError, loadManifest } from '../datasets/shard-reader.js';
 import type { ShardEntry } from '../lib/dataset.js';
-import { parseModelCard, type ModelCard } from '../lib/model-card.js';
+import { ModelCardError, parseModelCard, type ModelCard } from '../lib/model-card.js';
 import { predictionsPrefix, runPrefix } from '../lib/predictions.js';
-import { getJson, NotFoundError, putJson, type ObjectStore } from '../infra/store.js';
+import { getJson, NotFoundError, putJson, sha256, type ObjectStore } from '../infra/store.js';
 import { modelCardKey, modelDigestKey } from './model-keys.js';
 
 export interface PrepareRunInput {
@@ -39,8 +39,8 @@ export interface RunSummaryInput {
 }
 
 /** Bad input that retrying cannot fix; Temporal does not retry failures of this type. */
-function badInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'BadInput');
+function badInput(message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: 'BadInput', nonRetryable: true, cause });
 }
 
 async function describeModel(store: ObjectStore, name: string): Promise<{ card: ModelCard; digest: string }> {
@@ -49,7 +49,8 @@ async function describeModel(store: ObjectStore, name: string): Promise<{ card: 
     const { digest } = await getJson<{ digest: string }>(store, modelDigestKey(name));
     return { card, digest };
   } catch (err) {
-    if (err instanceof NotFoundError) throw badInput(`run: model ${name} is not registered (${err.location} is missing)`);
+    if (err instanceof NotFoundError) throw badInput(`run: model ${name} is not registered (${err.location} is missing)`, err);
+    if (err instanceof ModelCardError) throw badInput(err.message, err);
     throw err;
   }
 }
@@ -66,6 +67,31 @@ function checkModelAgainstDataset(name: string, card: ModelCard, classes: string
   }
 }
 
+/** What runs/<id>/run.json records: a run id names one (dataset version, model versions) combination. */
+interface RunRecord {
+  runId: string;
+  dataset: string;
+  models: PreparedModel[];
+  shards: number;
+  /** sha256 over the shards' sha256s, in order. */
+  datasetDigest: string;
+}
+
+/**
+ * Writes run.json, or checks that an existing one describes the same run: rerunning a run reproduces its outputs,
+ * but reusing its id for other inputs would mix stale prediction files into the analysis.
+ */
+async function claimRunId(store: ObjectStore, record: RunRecord): Promise<void> {
+  const key = `${runPrefix(record.runId)}/run.json`;
+  const text = JSON.stringify(record, null, 2) + '\n';
+  const existing = await store.tryGet(key);
+  if (existing && existing.toString('utf8') !== text) {
+    throw badInput(`run: run id ${record.runId} already holds a run of other inputs (${store.url(key)}); ` +
+      'choose another run id');
+  }
+  if (!existing) await store.put(key, text, 'application/json');
+}
+
 /** Creates the control activities over one object store. */
 export function createControlActivities({ store }: { store: ObjectStore }) {
   return {
@@ -78,7 +104,8 @@ export function createControlActivities({ store }: { store: ObjectStore }) {
       try {
         manifest = await loadManifest(store, input.dataset);
       } catch (err) {
-        throw badInput((err as Error).message);
+        if (err instanceof DatasetError) throw badInput(err.message, err);
+        throw err;
       }
       const models: PreparedModel[] = [];
       for (const name of input.models) {
@@ -86,7 +113,8 @@ export function createControlActivities({ store }: { store: ObjectStore }) {
         checkModelAgainstDataset(name, card, manifest.classes, input.dataset);
         models.push({ name, digest, numClasses: card.numClasses });
       }
-      await putJson(store, `${runPrefix(input.runId)}/run.json`, { ...input, models, shards: manifest.shards.length });
+      await claimRunId(store, { runId: input.runId, dataset: input.dataset, models, shards: manifest.shards.length,
+        datasetDigest: sha256(manifest.shards.map((s) => s.sha256).join('\n')) });
       return { samples: manifest.samples, classes: manifest.classes, shards: manifest.shards, models };
     },
 

@@ -45,6 +45,17 @@ export async function startRun(client: Client, cfg: Config, input: EvaluateInput
   }
 }
 
+/**
+ * The message that explains a failed run: the first failure in the chain that is not just a wrapper (a workflow,
+ * child workflow or activity failing because something inside it failed) — usually the activity's own error.
+ */
+export function failureMessage(err: unknown): string {
+  let e = err as Error & { cause?: unknown };
+  const wrappers = ['WorkflowFailedError', 'ChildWorkflowFailure', 'ActivityFailure'];
+  while (wrappers.includes(e.name) && e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+  return e.message;
+}
+
 /** Progress of a finished run, from its result (a closed workflow answers queries only while a worker runs). */
 export function progressFromResult(result: EvaluateOutput): RunProgress {
   return {
@@ -68,11 +79,7 @@ export async function runStatus(client: Client, runId: string): Promise<RunProgr
   const status = desc.status.name;
   if (status === 'RUNNING') return { ...(await handle.query<RunProgress>('progress')), status };
   if (status === 'COMPLETED') return { ...progressFromResult((await handle.result()) as EvaluateOutput), status };
-  const failure = await handle.result().then(() => undefined, (err: Error) => {
-    let e: Error & { cause?: unknown } = err;
-    while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
-    return e.message;
-  });
+  const failure = await handle.result().then(() => undefined, (err: Error) => failureMessage(err));
   return { runId, stage: 'failed', models: [], status, failure };
 }
 

@@ -63,6 +63,17 @@ export async function putJson(store: ObjectStore, key: string, value: unknown): 
   await store.put(key, JSON.stringify(value, null, 2) + '\n', 'application/json');
 }
 
+/**
+ * Whether an error came from talking to the store (HTTP status from S3, a dropped or refused connection) rather
+ * than from the data: those are worth retrying, so callers must not turn them into bad-input failures.
+ */
+export function isTransientStoreError(err: unknown): boolean {
+  const e = err as { $metadata?: unknown; code?: string; name?: string };
+  if (err instanceof NotFoundError) return false;
+  return e?.$metadata !== undefined || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'].includes(e?.code ?? '')
+    || e?.name === 'TimeoutError';
+}
+
 function isMissing(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
@@ -164,7 +175,9 @@ export class S3Store implements ObjectStore {
     const objects = await this.list(prefix);
     for (let i = 0; i < objects.length; i += 1000) {
       const batch = objects.slice(i, i + 1000).map((o) => ({ Key: this.prefix + o.key }));
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch } }));
+      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch } }));
+      const failed = out.Errors?.[0];
+      if (failed) throw new Error(`store: cannot delete ${this.url(failed.Key ?? '')} (${failed.Code}: ${failed.Message})`);
     }
   }
 }

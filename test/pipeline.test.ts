@@ -15,9 +15,9 @@ import { inferRows, type InferShardInput } from '../activities/infer-shard.js';
 import { ingest } from '../datasets/ingest.js';
 import { readShard } from '../datasets/shard-reader.js';
 import type { DatasetManifest } from '../lib/dataset.js';
-import { runWorkflowId, startRun } from '../cli/run.js';
+import { failureMessage, runWorkflowId, startRun } from '../cli/run.js';
 import type { EvaluateOutput } from '../workflows/evaluate.js';
-import { writeFashionMnistSubset, rootCause } from './helpers/fixtures.js';
+import { writeFashionMnistSubset } from './helpers/fixtures.js';
 import { testEnv, type TestEnv } from './helpers/stack.js';
 import { writeTinyModel } from './helpers/tiny-models.js';
 import { startTestWorkers, type TestWorkers } from './helpers/workers.js';
@@ -132,6 +132,21 @@ test.serial('a run writes predictions that DuckDB reads back equal to in-process
   t.is(out.outputs.predictions, `${env.store.url(`runs/${id('r1')}/predictions`)}/`);
 });
 
+test.serial('rerunning a run with the same inputs writes the same outputs, byte for byte', async (t) => {
+  const keys = (await env.store.list(`runs/${id('r1')}/`)).map((o) => o.key).filter((k) => !k.endsWith('summary.json') ||
+    k.includes('/analysis/'));
+  const before = await Promise.all(keys.map((k) => env.store.get(k)));
+  await run('r1', ['conv-a', 'dense-b']);
+  t.deepEqual(await Promise.all(keys.map((k) => env.store.get(k))), before);
+  t.true(keys.some((k) => k.endsWith('/analysis/triples.parquet')) || keys.some((k) => k.endsWith('/analysis/pairs.parquet')));
+});
+
+test.serial('a run id reused for other inputs is refused before anything is written', async (t) => {
+  const msg = await failure('r1', ['dense-b']);
+  t.is(msg, `run: run id ${id('r1')} already holds a run of other inputs (${env.store.url(`runs/${id('r1')}/run.json`)}); ` +
+    'choose another run id');
+});
+
 test.serial('adding a model to a finished study infers only that model', async (t) => {
   const out = await run('r2', ['conv-a', 'dense-b', 'dense-c']);
   t.deepEqual(out.models.map((m) => [m.model, m.cachedShards]), [['conv-a', 4], ['dense-b', 4], ['dense-c', 0]]);
@@ -177,11 +192,16 @@ test.serial('runs are findable by dataset and model through search attributes, w
   t.deepEqual(desc.memo, { dataset: 'fm400', models: 'conv-a,dense-b,dense-c' });
 });
 
-async function failure(runId: string, models: string[]): Promise<string> {
-  const err = await run(runId, models).then(() => undefined, (e: unknown) => e);
+async function failure(runId: string, models: string[], extra: object = {}): Promise<string> {
+  const err = await run(runId, models, extra).then(() => undefined, (e: unknown) => e);
   if (!(err instanceof WorkflowFailedError)) throw new Error(`expected run ${runId} to fail, got ${String(err)}`);
-  return rootCause(err).message;
+  return failureMessage(err);
 }
+
+test.serial('workflow options that are not positive integers fail the run naming option and value', async (t) => {
+  t.is(await failure('bad-window', ['dense-b'], { window: 0 }), 'evaluate: window 0 is not a positive integer');
+  t.is(await failure('bad-top-k', ['dense-b'], { topK: 2.5 }), 'evaluate: topK 2.5 is not a positive integer');
+});
 
 test.serial('a model that is not registered fails the run with one clear message', async (t) => {
   t.is(await failure('bad-model', ['conv-a', 'nope']),

@@ -14,6 +14,7 @@ import {
 import type { InferShardInput, InferShardOutput } from '../activities/infer-shard.js';
 import type { ShardEntry } from '../lib/dataset.js';
 import { modelProgressSignal, type ModelProgress } from './signals.js';
+import { requirePositiveIntegers } from './validate.js';
 import { inWindow } from './window.js';
 
 export interface EvaluateModelInput {
@@ -74,6 +75,7 @@ export async function evaluateModelWorkflow(input: EvaluateModelInput): Promise<
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8,
       nonRetryableErrorTypes: ['BadInput'] },
   });
+  requirePositiveIntegers(input, ['window', 'shardsPerExecution', 'topK', 'batchSize'], `evaluate model ${input.model}`);
   const totals: ModelTotals = input.carried ?? {
     shardsDone: 0, images: 0, correct: 0, corrupt: 0, cachedShards: 0, startedAt: Date.now(), activityMs: 0,
   };

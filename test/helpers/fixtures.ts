@@ -22,10 +22,3 @@ export async function writeFashionMnistSubset(dir: string, count: number): Promi
   await writeFile(paths.labels, lblOut);
   return paths;
 }
-
-/** The innermost cause of a Temporal failure chain (workflow → child → activity → application failure). */
-export function rootCause(err: unknown): Error {
-  let e = err as Error & { cause?: unknown };
-  while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
-  return e;
-}
