@@ -13,7 +13,7 @@
  *   bytes 8–11   samples
  *   bytes 12–15  stride (32-bit words per row; rowStride(samples), a multiple of 64)
  *   bytes 16…    models × stride words, row-major (CorrectnessMatrix.words)
- * triples-<start>-<end>.bin: (end − start) u32 LE counts |T_a ∩ T_b ∩ T_c|, triple start first.
+ * triples-[<digest16>-]<start>-<end>.bin: (end − start) u32 LE counts |T_a ∩ T_b ∩ T_c|, triple start first.
  */
 import { endianness } from 'node:os';
 import { sha256, type ObjectStore } from '../infra/store.js';
@@ -70,9 +70,12 @@ export function correctnessKey(runId: string): string {
   return `${analysisWorkPrefix(runId)}correctness.bin`;
 }
 
-/** Key of the triple counts for lexicographic triples start … end-1. */
-export function triplePartKey(runId: string, start: number, end: number): string {
-  return `${analysisWorkPrefix(runId)}triples-${start}-${end}.bin`;
+/**
+ * Key of the triple counts for lexicographic triples start … end-1 of the matrix with `digest`: parts of another
+ * matrix (a rerun with other models whose clean-up failed half-way) can never be taken for this one's.
+ */
+export function triplePartKey(runId: string, start: number, end: number, digest?: string): string {
+  return `${analysisWorkPrefix(runId)}triples-${digest ? `${digest.slice(0, 16)}-` : ''}${start}-${end}.bin`;
 }
 
 /** u32 values as little-endian bytes. */
@@ -160,7 +163,7 @@ export function createTripleActivities({ store }: { store: ObjectStore }) {
     /** Counts |A∩B∩C| for triples start … end-1 into `triples-<start>-<end>.bin`; skips a part already there. */
     async countTriples(input: CountTriplesInput): Promise<{ key: string }> {
       return failingOnBadInput(async () => {
-        const key = triplePartKey(input.runId, input.start, input.end);
+        const key = triplePartKey(input.runId, input.start, input.end, input.digest);
         if ((await store.head(key)) === 4 * (input.end - input.start)) return { key };
         const ws = await workspaceFor(input.key, input.digest);
         const total = tripleCount(ws.matrix.models);

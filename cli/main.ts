@@ -2,7 +2,7 @@
  * The crossfix command line. Commands import their heavy modules (tfjs, the Temporal worker, the S3 SDK) only
  * when they run, so `crossfix --help`, `up` and `status` start fast.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../infra/config.js';
 
 /** Global connection flags; each maps onto the environment variable that infra/config.ts reads. */
@@ -18,6 +18,13 @@ const GLOBAL_FLAGS: [flag: string, env: string, help: string][] = [
   ['--s3-prefix <prefix>', 'CROSSFIX_S3_PREFIX', 'key prefix inside the bucket (default none)'],
   ['--s3-path-style <bool>', 'CROSSFIX_S3_PATH_STYLE', 'path-style addressing (default true with an endpoint)'],
 ];
+
+/** Commander parser for options that take a positive integer. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 function attrName(flag: string): string {
   return flag.replace(/^--/, '').split(' ')[0]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -73,7 +80,7 @@ export function buildProgram(): Command {
     .option('--labels <file>', 'labels file for a flat folder (ImageNet val layout)')
     .option('--class-index <file>', 'class index (JSON list, or ImageNet {"0": ["n01440764", "tench"]})')
     .option('--class-names <file>', 'class names (JSON array or one per line)')
-    .option('--shard-size <n>', 'samples per shard', (v) => Number(v), 1000)
+    .option('--shard-size <n>', 'samples per shard', positiveInt, 1000)
     .option('--skip-bad', 'skip unreadable images and record them in skipped.json instead of failing')
     .option('--json', 'machine-readable output')
     .action(async (source: string, o) => {
@@ -115,7 +122,7 @@ export function buildProgram(): Command {
   program.command('worker').description('run a worker until interrupted')
     .addOption(new Option('--queue <kind>', 'which task queue to serve').choices(['inference', 'analysis']).makeOptionMandatory())
     .addOption(new Option('--backend <name>', 'preferred TF.js backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
-    .option('--concurrency <n>', 'activities at once (default 2; inference itself runs one at a time per device)', (v) => Number(v))
+    .option('--concurrency <n>', 'activities at once (default 2; inference itself runs one at a time per device)', positiveInt)
     .action(async (o) => {
       const { createCrossfixWorker } = await import('../worker/main.js');
       const worker = await createCrossfixWorker({ kind: o.queue, config: await config(), backend: o.backend, concurrency: o.concurrency });
@@ -127,9 +134,9 @@ export function buildProgram(): Command {
     .requiredOption('--dataset <name>', 'registered dataset')
     .requiredOption('--models <names>', 'comma-separated registered models', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--run-id <id>', 'run id (default <dataset>-<time>-<hex>)')
-    .option('--window <n>', 'shards in flight per model', (v) => Number(v))
-    .option('--top-k <n>', 'classes kept per prediction', (v) => Number(v))
-    .option('--batch-size <n>', 'images per inference batch', (v) => Number(v))
+    .option('--window <n>', 'shards in flight per model', positiveInt)
+    .option('--top-k <n>', 'classes kept per prediction', positiveInt)
+    .option('--batch-size <n>', 'images per inference batch', positiveInt)
     .option('--no-analysis', 'skip the analysis stage')
     .option('--wait', 'follow the run with a progress bar until it ends')
     .option('--json', 'machine-readable output')
@@ -161,7 +168,7 @@ export function buildProgram(): Command {
     });
 
   program.command('demo').description('up → ingest Fashion-MNIST → register the model zoo → workers → run → results')
-    .option('--workers <n>', 'inference worker processes', (v) => Number(v), 2)
+    .option('--workers <n>', 'inference worker processes', positiveInt, 2)
     .option('--json', 'end with one JSON line: {"runId","models":[{"name","accuracy"}],"outputs":{…}}')
     .action(async (o: { workers: number; json?: boolean }) => {
       const { demo } = await import('./demo.js');
@@ -179,7 +186,7 @@ async function runCommand(o: { dataset: string; models: string[]; runId?: string
   const runId = o.runId ?? newRunId(o.dataset);
   const handle = await startRun(client, cfg, { runId, dataset: o.dataset, models: o.models, window: o.window,
     topK: o.topK, batchSize: o.batchSize, analysis: o.analysis });
-  const ui = `http://127.0.0.1:8233/namespaces/${cfg.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
+  const ui = `${cfg.temporalUi}/namespaces/${cfg.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
   if (!o.wait) return print(!!o.json, { runId, workflowId: handle.workflowId, ui }, `started run ${runId}\n${ui}`);
   const tty = process.stderr.isTTY && !o.json;
   let drawn = 0;

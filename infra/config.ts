@@ -38,6 +38,8 @@ export interface S3Config {
 
 export interface Config {
   temporal: TemporalConfig;
+  /** Temporal Web UI base URL, for links the CLI prints. @default 'http://127.0.0.1:8233' (CROSSFIX_TEMPORAL_UI) */
+  temporalUi: string;
   s3: S3Config;
   /** Task queue of inference workers. @default 'crossfix-inference' (CROSSFIX_INFERENCE_QUEUE) */
   inferenceQueue: string;
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       forcePathStyle: flag(env.CROSSFIX_S3_PATH_STYLE) ?? endpoint !== '',
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     },
+    temporalUi: (env.CROSSFIX_TEMPORAL_UI ?? 'http://127.0.0.1:8233').replace(/\/+$/, ''),
     inferenceQueue: env.CROSSFIX_INFERENCE_QUEUE ?? 'crossfix-inference',
     analysisQueue: env.CROSSFIX_ANALYSIS_QUEUE ?? 'crossfix-analysis',
   };

@@ -4,7 +4,7 @@
  * `crossfix up` / `crossfix down` / `crossfix up --status` are thin wrappers around this file.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
@@ -97,21 +97,35 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-async function startDetached(cmd: string, args: string[], o: Required<StackOptions>, name: string, env = {}) {
+/** Starts a server in its own process group, logging to `<state>/<name>.log`; returns its pid. */
+async function startDetached(cmd: string, args: string[], o: Required<StackOptions>, name: string, env = {}): Promise<number> {
   const out = openSync(join(o.stateDir, `${name}.log`), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } });
-  child.unref();
-  await writeFile(join(o.stateDir, `${name}.pid`), String(child.pid));
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+    const pid = await new Promise<number>((started, failed) => {
+      child.once('spawn', () => started(child.pid!));
+      child.once('error', (err) => failed(new Error(`stack: cannot start ${cmd} (${err.message})`, { cause: err })));
+    });
+    child.unref();
+    await writeFile(join(o.stateDir, `${name}.pid`), String(pid));
+    return pid;
+  } finally {
+    closeSync(out);
+  }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, o: Required<StackOptions>, log: string) {
+/** Waits until `check` passes; gives up early, with the log's tail, when the server process has exited. */
+async function waitFor(what: string, pid: number, check: () => Promise<boolean>, o: Required<StackOptions>, log: string) {
   const deadline = Date.now() + o.readyTimeoutMs;
-  while (Date.now() < deadline) {
+  let alive = true;
+  while (Date.now() < deadline && alive) {
     if (await check()) return;
+    alive = pidAlive(pid);
     await new Promise((r) => setTimeout(r, 250));
   }
   const tail = (await readFile(join(o.stateDir, log), 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
-  throw new Error(`stack: ${what} not ready after ${o.readyTimeoutMs} ms; last log lines:\n${tail}`);
+  const why = alive ? `not ready after ${o.readyTimeoutMs} ms` : 'exited before it was ready';
+  throw new Error(`stack: ${what} ${why}; last log lines:\n${tail}`);
 }
 
 function temporalReady(o: Required<StackOptions>): Promise<boolean> {
@@ -145,8 +159,8 @@ async function startTemporal(o: Required<StackOptions>): Promise<void> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.temporalPort), '--ui-ip', '127.0.0.1',
     '--ui-port', String(o.uiPort), '--db-filename', join(o.stateDir, 'temporal.db'), '--log-level', 'warn', ...attrs,
     ...dynamic];
-  await startDetached(findTool('temporal'), args, o, 'temporal');
-  await waitFor('Temporal dev server', () => temporalReady(o), o, 'temporal.log');
+  const pid = await startDetached(findTool('temporal'), args, o, 'temporal');
+  await waitFor('Temporal dev server', pid, () => temporalReady(o), o, 'temporal.log');
 }
 
 async function startMinio(o: Required<StackOptions>): Promise<void> {
@@ -156,8 +170,8 @@ async function startMinio(o: Required<StackOptions>): Promise<void> {
     '--console-address', `127.0.0.1:${o.consolePort}`, '--quiet'];
   const env = { MINIO_ROOT_USER: process.env.CROSSFIX_S3_ACCESS_KEY ?? 'minioadmin',
     MINIO_ROOT_PASSWORD: process.env.CROSSFIX_S3_SECRET_KEY ?? 'minioadmin', MINIO_BROWSER: 'on' };
-  await startDetached(findTool('minio'), args, o, 'minio', env);
-  await waitFor('MinIO', () => minioReady(o), o, 'minio.log');
+  const pid = await startDetached(findTool('minio'), args, o, 'minio', env);
+  await waitFor('MinIO', pid, () => minioReady(o), o, 'minio.log');
 }
 
 /** Starts whatever is not already running and waits until both answer. Idempotent. */
@@ -168,18 +182,35 @@ export async function stackUp(opts: StackOptions = {}): Promise<ServiceStatus[]>
   return stackStatus(opts);
 }
 
-async function stopPid(file: string): Promise<void> {
-  const pid = await readPid(file);
-  if (pidAlive(pid)) {
-    process.kill(-pid!, 'SIGTERM');
-    for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (pidAlive(pid)) process.kill(-pid!, 'SIGKILL');
+/** Whether `pid` runs the given tool (a stale pid file may name a reused pid). */
+async function runs(pid: number, tool: string): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.split('\0')[0]?.endsWith(`/${tool}`) ?? false;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
   }
-  await rm(file, { force: true });
+}
+
+async function stopPid(file: string, tool: string): Promise<void> {
+  const pid = await readPid(file);
+  try {
+    if (pid && pidAlive(pid) && (await runs(pid, tool))) {
+      signalGroup(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (pidAlive(pid)) signalGroup(pid, 'SIGKILL');
+    }
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 /** Stops both servers started by `stackUp` (their data stays in the state folder). */
 export async function stackDown(opts: StackOptions = {}): Promise<void> {
   const o = resolved(opts);
-  await Promise.all([stopPid(join(o.stateDir, 'temporal.pid')), stopPid(join(o.stateDir, 'minio.pid'))]);
+  await Promise.all([stopPid(join(o.stateDir, 'temporal.pid'), 'temporal'), stopPid(join(o.stateDir, 'minio.pid'), 'minio')]);
 }

@@ -11,6 +11,10 @@ interface TlsSettings {
 }
 
 async function tlsSettings(cfg: TemporalConfig): Promise<TlsSettings> {
+  if (!cfg.tlsCertPath !== !cfg.tlsKeyPath) {
+    throw new Error('temporal: mTLS needs both a client certificate and its key ' +
+      `(got cert ${JSON.stringify(cfg.tlsCertPath ?? null)}, key ${JSON.stringify(cfg.tlsKeyPath ?? null)})`);
+  }
   if (cfg.tlsCertPath && cfg.tlsKeyPath) {
     const [crt, key] = await Promise.all([readFile(cfg.tlsCertPath), readFile(cfg.tlsKeyPath)]);
     return { tls: { clientCertPair: { crt, key } }, apiKey: cfg.apiKey };

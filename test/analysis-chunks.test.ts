@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { LocalStore } from '../infra/store.js';
+import { LocalStore, sha256 } from '../infra/store.js';
 import { predictionKey, type PredictionRow } from '../lib/predictions.js';
 import { createAnalysisActivities, type TriplePart } from '../activities/analyze.js';
 import {
@@ -82,7 +82,8 @@ test('a triple part holds tripleRange of the packed matrix as u32 little-endian'
   const matrix = decodeCorrectness(await store.get(correctnessKey(RUN)), 'correctness.bin');
   const expected = tripleRange(matrix, 8, 16);
   const bytes = await store.get(parts[1]!.key);
-  t.is(parts[1]!.key, `runs/${RUN}/analysis/_work/triples-8-16.bin`);
+  const digest = sha256(await store.get(correctnessKey(RUN)));
+  t.is(parts[1]!.key, `runs/${RUN}/analysis/_work/triples-${digest.slice(0, 16)}-8-16.bin`);
   t.deepEqual(Array.from({ length: 8 }, (_, i) => bytes.readUInt32LE(4 * i)), [...expected]);
 });
 
@@ -109,7 +110,7 @@ test('countTriples skips a part already there and writes the same bytes once it 
   const first = await store.get(parts[0]!.key);
   await store.put(parts[0]!.key, Buffer.alloc(32, 0xff));
   const triples = createTripleActivities({ store });
-  const again = { runId: RUN, key: correctnessKey(RUN), start: 0, end: 8 };
+  const again = { runId: RUN, key: correctnessKey(RUN), start: 0, end: 8, digest: sha256(await store.get(correctnessKey(RUN))) };
   await triples.countTriples(again);
   t.true((await store.get(parts[0]!.key)).equals(Buffer.alloc(32, 0xff)));
   await store.deletePrefix(parts[0]!.key);

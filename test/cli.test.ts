@@ -42,3 +42,9 @@ test('crossfix status of an unknown run fails with the workflow id', async (t) =
   t.is(res.code, 1);
   t.regex(res.stderr, /crossfix-run:no-such-run/);
 });
+
+test('crossfix run refuses a window that is not a positive integer, naming flag and value', async (t) => {
+  const res = await crossfix(['run', '--dataset', 'd', '--models', 'a', '--window', 'abc']);
+  t.is(res.code, 1);
+  t.is(res.stderr.trim(), `error: option '--window <n>' argument 'abc' is invalid. expected a positive integer, got "abc"`);
+});
