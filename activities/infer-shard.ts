@@ -24,7 +24,7 @@ import { DEFAULT_TOP_K, cacheKey, predictionKey } from '../lib/predictions.js';
 import type { PredictionRow } from '../lib/predictions.js';
 import type { SelectedBackend } from '../worker/backend.js';
 import { ModelCardError } from '../lib/model-card.js';
-import { ModelStoreError, loadModel, runModel } from './model-store.js';
+import { ModelStoreError, acquireModel, runModel } from './model-store.js';
 import type { LoadedModel } from './model-store.js';
 import { encodePredictions, readPredictions } from './write-predictions.js';
 
@@ -126,14 +126,19 @@ async function inferShard(input: InferShardInput, opts: ResolvedOptions): Promis
 
   // fetch, verify and decode the shard; load the model
   const rows = await fetchShard(opts.store, input.shard);
-  const loaded = await loadPlannedModel(opts.store, input.model, input.modelDigest);
+  const { loaded, release } = await acquirePlannedModel(opts.store, input.model, input.modelDigest);
 
   // infer, resuming after the last heartbeated batch of a previous attempt
   const scratch = join(opts.cacheDir, `${sha256(key).slice(0, 32)}.jsonl`);
-  const done = await resumeFrom(scratch, rows, opts.batchSize);
-  const predictions = await onDevice(() => inferRows(loaded, rows, {
-    topK, batchSize: opts.batchSize, done, onBatch: (progress, batch) => recordBatch(scratch, progress, batch),
-  }), { rowsDone: done.length, batch: done.length / opts.batchSize - 1 });
+  let predictions: PredictionRow[];
+  try {
+    const done = await resumeFrom(scratch, rows, opts.batchSize);
+    predictions = await onDevice(() => inferRows(loaded, rows, {
+      topK, batchSize: opts.batchSize, done, onBatch: (progress, batch) => recordBatch(scratch, progress, batch),
+    }), { rowsDone: done.length, batch: done.length / opts.batchSize - 1 });
+  } finally {
+    release();
+  }
 
   // write the cache entry (then its sidecar), then the run's copy
   const bytes = await encodePredictions(predictions);
@@ -194,19 +199,23 @@ async function fetchShard(store: ObjectStore, shard: ShardEntry): Promise<ShardR
   }
 }
 
-/** Loads the registered model and checks that it is the one the run was planned with. */
-async function loadPlannedModel(store: ObjectStore, name: string, digest: string): Promise<LoadedModel> {
-  let loaded: LoadedModel;
+/**
+ * Loads (or takes from the worker's cache) the registered model, held against eviction until `release`, and checks
+ * that it is the one the run was planned with.
+ */
+async function acquirePlannedModel(store: ObjectStore, name: string, digest: string) {
+  let held: Awaited<ReturnType<typeof acquireModel>>;
   try {
-    loaded = await loadModel(store, name);
+    held = await acquireModel(store, name);
   } catch (err) {
     if (err instanceof ModelStoreError || err instanceof ModelCardError) throw badInput(err.message, err);
     throw err;
   }
-  if (loaded.digest !== digest) {
-    throw badInput(`infer: model ${name} has digest ${loaded.digest}, the run expects ${digest}`);
+  if (held.loaded.digest !== digest) {
+    held.release();
+    throw badInput(`infer: model ${name} has digest ${held.loaded.digest}, the run expects ${digest}`);
   }
-  return loaded;
+  return held;
 }
 
 // ---------------------------------------------------------------------------------------------

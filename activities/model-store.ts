@@ -248,27 +248,75 @@ async function uploadModel(
 // ---------------------------------------------------------------------------------------------
 // loading
 
+/** A model loaded by this worker: shared by concurrent activities, disposed once evicted and unused. */
+interface CacheEntry {
+  loading: Promise<LoadedModel>;
+  users: number;
+  lastUsed: number;
+}
+
 /** Models loaded by this worker, by digest. */
-const cache = new Map<string, Promise<LoadedModel>>();
+const cache = new Map<string, CacheEntry>();
+let useClock = 0;
+
+/** Models kept loaded per worker while unused. @default 4 (CROSSFIX_MODEL_CACHE) */
+export function modelCacheSize(): number {
+  const n = Number(process.env.CROSSFIX_MODEL_CACHE ?? 4);
+  return Number.isInteger(n) && n > 0 ? n : 4;
+}
+
+function entryFor(store: ObjectStore, digestFile: ModelDigestFile): CacheEntry {
+  let entry = cache.get(digestFile.digest);
+  if (!entry) {
+    const loading = loadVerified(store, digestFile);
+    entry = { loading, users: 0, lastUsed: 0 };
+    cache.set(digestFile.digest, entry);
+    loading.catch(() => cache.delete(digestFile.digest));
+  }
+  entry.lastUsed = ++useClock;
+  return entry;
+}
+
+/** Disposes the least recently used models nobody is using until at most modelCacheSize() remain. */
+function evict(): void {
+  const idle = [...cache.entries()].filter(([, e]) => e.users === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+  for (const [digest, entry] of idle.slice(0, Math.max(0, cache.size - modelCacheSize()))) {
+    cache.delete(digest);
+    entry.loading.then((m) => m.model.dispose(), () => undefined);
+  }
+}
 
 /**
  * Loads a registered model (card, digest and TF.js model), once per worker: later calls for the
- * same digest share the first load. Every file is checked against digest.json.
+ * same digest share the first load. Every file is checked against digest.json. The model stays
+ * cached, but may be disposed once evicted: hold it with acquireModel while it runs.
  */
 export async function loadModel(store: ObjectStore, name: string): Promise<LoadedModel> {
-  const digestFile = await readDigestFile(store, name);
-  let loading = cache.get(digestFile.digest);
-  if (!loading) {
-    loading = loadVerified(store, digestFile);
-    cache.set(digestFile.digest, loading);
-    loading.catch(() => cache.delete(digestFile.digest));
+  return entryFor(store, await readDigestFile(store, name)).loading;
+}
+
+/** Like loadModel, but the model cannot be evicted until `release` is called. */
+export async function acquireModel(store: ObjectStore, name: string): Promise<{ loaded: LoadedModel; release(): void }> {
+  const entry = entryFor(store, await readDigestFile(store, name));
+  entry.users += 1;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    entry.users -= 1;
+    evict();
+  };
+  try {
+    return { loaded: await entry.loading, release };
+  } catch (err) {
+    release();
+    throw err;
   }
-  return loading;
 }
 
 /** Disposes every cached model (tests, worker shutdown). */
 export async function clearModelCache(): Promise<void> {
-  const loaded = await Promise.allSettled(cache.values());
+  const loaded = await Promise.allSettled([...cache.values()].map((e) => e.loading));
   cache.clear();
   for (const r of loaded) if (r.status === 'fulfilled') r.value.model.dispose();
 }
