@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../infra/config.js';
 import { REPO_ROOT } from '../infra/stack.js';
+import { S3Store } from '../infra/store.js';
 import { crossfix } from './helpers/cli.js';
 import { writeFashionMnistSubset } from './helpers/fixtures.js';
 import { ensureStack } from './helpers/stack.js';
@@ -66,6 +68,15 @@ test('ingest, models add, worker and run --wait work together from the command l
       t.like(out.models.find((x) => x.model === m), { images: IMAGES, correct: await pytorchCorrect(m, IMAGES) });
     }
     t.is(out.outputs['report.html'], `s3://t-cli-${tag}/runs/cli-${tag}/analysis/report.html`);
+
+    // the analysis alone, again, from the run's predictions in S3 into a local folder: the same bytes
+    const out2 = await mkdtemp(join(tmpdir(), 'crossfix-analyze-'));
+    const again = await crossfix(['analyze', '--run', `cli-${tag}`, '--out', out2, '--json'], env);
+    t.is(again.code, 0, again.stderr);
+    const store = new S3Store(loadConfig({ ...process.env, ...env }).s3);
+    for (const file of ['summary.json', 'pairs.parquet', 'report.html']) {
+      t.true((await readFile(join(out2, file))).equals(await store.get(`runs/cli-${tag}/analysis/${file}`)), file);
+    }
 
     const status = await crossfix(['status', `cli-${tag}`, '--json'], env);
     t.is(status.code, 0, status.stderr);
