@@ -4,7 +4,10 @@
  * fixture from .cache/convert-fixtures at its exported input size when present.
  * Prints one line per model and, last, one JSON object.
  *
- *   node --import tsx bench/models.ts [--convert] [--batch 32] [--seconds 3] [--only name,name]
+ *   node --import tsx bench/models.ts [--convert] [--batch 32] [--seconds 3] [--only name,name] [--dir DIR]
+ *
+ * --dir benchmarks one converted model folder instead (model.json + crossfix-model.json), e.g. a timm ResNet-50
+ * from `conversion/export_timm.py resnet50 … && crossfix convert …`, at the input size its card gives.
  *
  * --convert converts the zoo's ONNX files (.cache/zoo-onnx) with the current converter instead of
  * loading the committed models, so converter changes can be measured before reconverting.
@@ -18,6 +21,7 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { ModelJSON } from '@tensorflow/tfjs-core/dist/io/types.js';
 import { convertOnnx } from '../conversion/convert.js';
 import { randomInput } from '../conversion/check.js';
+import { parseModelCard } from '../lib/model-card.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const ZOO = join(ROOT, 'conversion', 'zoo', 'models');
@@ -99,6 +103,12 @@ async function sources(convert: boolean): Promise<{ name: string; input: number[
   return out;
 }
 
+/** One converted model folder, at its card's input size. */
+async function folderSource(dir: string): Promise<{ name: string; input: number[]; get: () => Promise<Artifacts> }> {
+  const card = parseModelCard(JSON.parse(await readFile(join(dir, 'crossfix-model.json'), 'utf8')), dir);
+  return { name: card.name, input: [card.input.height, card.input.width, card.input.channels], get: () => fromFolder(dir) };
+}
+
 function flag(argv: string[], name: string, dflt: string): string {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
@@ -113,18 +123,20 @@ export async function main(argv: string[]): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   const rows: ModelRate[] = [];
-  for (const s of await sources(convert)) {
+  const dir = flag(argv, 'dir', '');
+  for (const s of dir ? [await folderSource(dir)] : await sources(convert)) {
     if (only.length && !only.includes(s.name)) continue;
     const a = await s.get();
     const model = await load(a);
     const imagesPerS = await rate(model, s.input, batch, seconds);
     model.dispose();
     const row = { name: s.name, input: s.input, batch, imagesPerS, nodes: a.json.modelTopology ? (a.json.modelTopology as { node: unknown[] }).node.length : 0 };
-    console.log(`${s.name.padEnd(16)} ${s.input.join('×').padEnd(10)} batch ${batch}: ${imagesPerS.toFixed(0).padStart(7)} img/s (${row.nodes} nodes)`);
+    console.log(`${s.name.padEnd(16)} ${s.input.join('×').padEnd(10)} batch ${batch}: ${imagesPerS.toFixed(imagesPerS < 100 ? 1 : 0).padStart(7)} img/s (${row.nodes} nodes)`);
     rows.push(row);
   }
   const noLarge = 'no 224² resnet18-size timm fixture in .cache/convert-fixtures; timm-resnet is benched at its exported size';
-  console.log(JSON.stringify({ bench: 'models', backend: tf.getBackend(), source: convert ? 'onnx' : 'zoo', threads: 'default', note: noLarge, rows }));
+  const source = dir ? 'dir' : convert ? 'onnx' : 'zoo';
+  console.log(JSON.stringify({ bench: 'models', backend: tf.getBackend(), source, threads: 'default', ...(dir ? {} : { note: noLarge }), rows }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
