@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--models M] [--shards S] [--shard-size N]`
+ * `npm run bench -- pipeline [--models 2] [--shards 16] [--shard-size 500]`
  *
  * Wall time of M models × S shards through Temporal (inference worker processes, the real local dev server and
  * MinIO) against a plain in-process loop running the same inferShard code on the same shards, in the same run.
@@ -87,8 +87,8 @@ async function throughTemporal(s: Setup, dataset: string, workers: number, clien
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
-    models: { type: 'string', default: '2' }, shards: { type: 'string', default: '8' },
-    'shard-size': { type: 'string', default: '250' } } });
+    models: { type: 'string', default: '2' }, shards: { type: 'string', default: '16' },
+    'shard-size': { type: 'string', default: '500' } } });
   if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('bench: run npm run build first');
   const s = await setup(Number(values.models), Number(values.shards), Number(values['shard-size']));
   const dataset = `fm-${values.shards}x${values['shard-size']}`;
