@@ -12,6 +12,7 @@ mode=${1:-demo}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=${CROSSFIX_TOOLS:-$HOME/.cache/crossfix/tools}
 TEMPORAL_CLI_VERSION=v1.5.1
+MINIO_VERSION=${CROSSFIX_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}  # the build tested here; "latest" also works
 TIMM_VERSION=${CROSSFIX_TIMM_VERSION:-0.9.16}
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -46,7 +47,7 @@ build_tool() { # name module — in the background; the caller waits
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "$2" &
 }
 build_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
-build_tool minio "github.com/minio/minio@latest"
+build_tool minio "github.com/minio/minio@$MINIO_VERSION"
 for job in $(jobs -p); do wait "$job" || { log "go install failed"; exit 1; }; done
 
 cd "$root"
