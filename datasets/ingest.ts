@@ -8,6 +8,7 @@
  * ingest publishes nothing. The same input always gives byte-identical shards and manifest.
  */
 import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DATASET_NAME_RE, datasetPrefix, manifestKey, shardKey } from '../lib/dataset.js';
 import type { DatasetManifest, ShardEntry, ShardRow } from '../lib/dataset.js';
 import { putJson, sha256 } from '../infra/store.js';
@@ -21,7 +22,7 @@ import type { FlatSource } from './source-flat.js';
 import { planIdx } from './source-idx.js';
 import type { IdxSource } from './source-idx.js';
 import { isImageFile } from './image-codec.js';
-import { listDir, planTree, readClassIndex } from './source-tree.js';
+import { isDirectoryEntry, listDir, planTree, readClassIndex } from './source-tree.js';
 import type { TreeSource } from './source-tree.js';
 import type { SampleRef, SourcePlan } from './source.js';
 
@@ -182,7 +183,8 @@ export async function detectSource(path: string, opts: DetectOptions = {}): Prom
   if (!info) throw new IngestError(`ingest: source ${path} does not exist`);
   const classFile = opts.classIndex ?? opts.classNames;
   if (info.isFile() && /images-idx3-ubyte(\.gz)?$/.test(path)) {
-    return { kind: 'idx', images: path, labels: opts.labels ?? path.replace('images-idx3', 'labels-idx1') };
+    const labels = opts.labels ?? join(dirname(path), basename(path).replace('images-idx3', 'labels-idx1'));
+    return { kind: 'idx', images: path, labels, ...(classFile ? { classNames: await readClassIndex(classFile) } : {}) };
   }
   if (!info.isDirectory()) {
     throw new IngestError(`ingest: source ${path} is neither a folder, an IDX images file nor fashion-mnist[:test|:train]`);
@@ -191,7 +193,8 @@ export async function detectSource(path: string, opts: DetectOptions = {}): Prom
     return { kind: 'flat', root: path, labels: opts.labels, ...(classFile ? { classNames: await readClassIndex(classFile) } : {}) };
   }
   const entries = await listDir(path);
-  if (!entries.some((e) => e.isDirectory()) && entries.some((e) => isImageFile(e.name))) {
+  const dirs = await Promise.all(entries.map((e) => isDirectoryEntry(path, e)));
+  if (!dirs.some(Boolean) && entries.some((e) => isImageFile(e.name))) {
     throw new IngestError(`ingest: ${path} holds images but no class folders; give a labels file for a flat folder`);
   }
   return { kind: 'tree', root: path, ...(classFile ? { classIndex: classFile } : {}) };

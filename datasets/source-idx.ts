@@ -45,8 +45,10 @@ export async function planIdx(src: IdxSource, bad: BadSample): Promise<SourcePla
   }
   const indexOf = new Map<SampleRef, number>();
   const samples: SampleRef[] = [];
+  // ids sort in file order: at least 5 digits (Fashion-MNIST's `test-00042`), more for files past 99,999 images
+  const width = Math.max(5, String(labels.length - 1).length);
   labels.forEach((label, i) => {
-    const ref = { id: `${split}-${String(i).padStart(5, '0')}`, label, file: src.images };
+    const ref = { id: `${split}-${String(i).padStart(width, '0')}`, label, file: src.images };
     if (label < classes.length) return void (samples.push(ref), indexOf.set(ref, i));
     bad({ sample_id: ref.id, file: src.labels, reason: `ingest: ${src.labels} item ${i}: label ${label} is out of range 0…${classes.length - 1}` });
   });

@@ -5,7 +5,8 @@
  * nested folders and files in the root are ignored, as torchvision's ImageFolder would not
  * expect them either.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseClassIndex } from './class-index.js';
 import { isImageFile, loadImageFiles } from './image-codec.js';
@@ -27,13 +28,17 @@ export interface TreeSource {
 
 /** Lists class folders and their images; images in folders missing from the class index are bad. */
 export async function planTree(src: TreeSource, bad: BadSample): Promise<SourcePlan> {
-  const folders = (await listDir(src.root)).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const entries = (await listDir(src.root)).filter((e) => !e.name.startsWith('.'));
+  const isFolder = await Promise.all(entries.map((e) => isDirectoryEntry(src.root, e)));
+  const folders = entries.filter((_, i) => isFolder[i]).map((e) => e.name).sort();
   const classes = src.classIndex ? await readClassIndex(src.classIndex) : folders;
   const labelOf = new Map(classes.map((c, i) => [c, i]));
   const samples: SampleRef[] = [];
   for (const folder of folders) {
     const dir = join(src.root, folder);
-    const files = (await listDir(dir)).filter((e) => !e.isDirectory() && isImageFile(e.name)).map((e) => e.name);
+    const listed = await listDir(dir);
+    const nested = await Promise.all(listed.map((e) => isDirectoryEntry(dir, e)));
+    const files = listed.filter((e, i) => !nested[i] && isImageFile(e.name)).map((e) => e.name);
     const label = labelOf.get(folder);
     for (const name of files.sort()) {
       const ref = { id: `${folder}/${name}`, label: label ?? -1, file: join(dir, name) };
@@ -56,6 +61,16 @@ export async function readClassIndex(path: string): Promise<string[]> {
     throw new IngestError(`ingest: class index ${path} cannot be read (${errText(err)})`, { cause: err });
   });
   return parseClassIndex(text, path);
+}
+
+/**
+ * Whether a directory entry is a folder, following symbolic links (ImageNet subsets are often made of linked
+ * class folders). A broken link is not a folder.
+ */
+export async function isDirectoryEntry(parent: string, e: Dirent): Promise<boolean> {
+  if (e.isDirectory()) return true;
+  if (!e.isSymbolicLink()) return false;
+  return (await stat(join(parent, e.name)).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** Directory entries, or an IngestError naming the folder. */

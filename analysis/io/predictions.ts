@@ -146,8 +146,12 @@ function toModelPredictions(m: ModelRows, order: Int32Array): ModelPredictions {
   return { name: m.name, top1, topk: { k, ids, probs } };
 }
 
+/** The largest class id in labels, top-1 and top-k predictions (so no top-k vote is beyond numClasses). */
 function maxClassId(labels: Int32Array, models: ModelPredictions[]): number {
   let max = labels.reduce((a, b) => Math.max(a, b), 0);
-  for (const m of models) max = m.top1.reduce((a, b) => Math.max(a, b), max);
+  for (const m of models) {
+    max = m.top1.reduce((a, b) => Math.max(a, b), max);
+    if (m.topk) max = m.topk.ids.reduce((a, b) => Math.max(a, b), max);
+  }
   return max;
 }

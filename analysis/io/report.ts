@@ -109,7 +109,7 @@ function correctionSection(r: AnalysisResult): string {
   const svg = heatmapSvg({
     labels: r.models.map((m) => m.name),
     value: (b, c) => pair(b, c)?.potentialCorrectionRate,
-    domain: [Math.min(...values, 1), Math.max(...values, 0)],
+    domain: [minOf(values, 1), maxOf(values, 0)],
     format: (v) => percent(v),
     tooltip: (b, c) => {
       const p = pair(b, c);
@@ -129,7 +129,7 @@ function virtualAccuracySection(r: AnalysisResult): string {
   const svg = heatmapSvg({
     labels: r.models.map((m) => m.name),
     value: (b, c) => (b === c ? r.models[b]!.accuracy : pair(b, c)?.virtualAccuracy),
-    domain: [Math.min(...values), Math.max(...values)],
+    domain: [minOf(values), maxOf(values)],
     format: (v) => percent(v),
     tooltip: (b, c) => {
       const p = pair(b, c);
@@ -216,7 +216,7 @@ function diversitySection(r: AnalysisResult): string {
   const svg = heatmapSvg({
     labels: r.models.map((m) => m.name),
     value: (i, j) => at(i, j)?.disagreement,
-    domain: [Math.min(...values), Math.max(...values)],
+    domain: [minOf(values), maxOf(values)],
     format: (v) => percent(v),
     tooltip: (i, j) => {
       const d = at(i, j);
@@ -239,4 +239,14 @@ function ensemblesSection(r: AnalysisResult): string {
     `${percent(e.accuracy, 2)}%`,
   ]);
   return `<h2>Ensembles</h2>${table(['kind', 'models', 'correct', 'accuracy'], rows, [false, false, true, true])}`;
+}
+
+/** Smallest value (and `floor`), in a loop: spreading n(n-1) pair values as arguments overflows the stack. */
+function minOf(values: readonly number[], floor = Infinity): number {
+  return values.reduce((a, b) => Math.min(a, b), floor);
+}
+
+/** Largest value (and `ceiling`), in a loop, for the same reason. */
+function maxOf(values: readonly number[], ceiling = -Infinity): number {
+  return values.reduce((a, b) => Math.max(a, b), ceiling);
 }
