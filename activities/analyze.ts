@@ -5,7 +5,7 @@
  * model counts the triple counts come from chunk activities (./analyze-triples.ts) as `tripleParts`.
  */
 import { Context, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { badInput } from './bad-input.js';
 import type { ObjectStore } from '../infra/store.js';
 import { analyzeToStore, runAnalysisPrefix } from '../analysis/io/run-analysis.js';
 
@@ -51,7 +51,7 @@ export async function failingOnBadInput<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof Error && BAD_INPUT.test(err.message)) {
-      throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
+      throw badInput(err.message, err);
     }
     throw err;
   }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Context, log } from '@temporalio/activity';
 import * as tf from '@tensorflow/tfjs-core';
-import { ApplicationFailure } from '@temporalio/common';
+import { badInput } from './bad-input.js';
 import { ImageDecodeError, preprocessBatch } from '../conversion/preprocess.js';
 import { readShard, verifyShard } from '../datasets/shard-reader.js';
 import { NotFoundError, sha256 } from '../infra/store.js';
@@ -156,11 +156,6 @@ function summarize(key: string, rows: PredictionRow[], cached: boolean, ms: numb
   const corrupt = rows.filter((r) => r.status === 'corrupt').length;
   const imagesPerSecond = cached ? 0 : (rows.length - corrupt) / Math.max(ms / 1000, 1e-6);
   return { key, rows: rows.length, correct, corrupt, cached, ms, imagesPerSecond, backend };
-}
-
-/** A non-retryable failure of type BadInput (the workflows list that type as not worth retrying). */
-function badInput(message: string, cause?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: 'BadInput', nonRetryable: true, cause: cause as Error });
 }
 
 function checkCount(name: string, value: number): void {

@@ -2,7 +2,7 @@
  * Control activities of a run, on the analysis (CPU) task queue: check that the dataset and every model exist
  * and agree before any inference starts, and write the run's record and summary.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { badInput } from './bad-input.js';
 import { DatasetError, loadManifest } from '../datasets/shard-reader.js';
 import type { ShardEntry } from '../lib/dataset.js';
 import { ModelCardError, parseModelCard, type ModelCard } from '../lib/model-card.js';
@@ -36,11 +36,6 @@ export interface RunSummaryInput {
   models: { name: string; digest: string; images: number; correct: number; corrupt: number; cachedShards: number;
     accuracy: number }[];
   outputs: Record<string, string>;
-}
-
-/** Bad input that retrying cannot fix; Temporal does not retry failures of this type. */
-function badInput(message: string, cause?: Error): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: 'BadInput', nonRetryable: true, cause });
 }
 
 async function describeModel(store: ObjectStore, name: string): Promise<{ card: ModelCard; digest: string }> {

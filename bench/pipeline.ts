@@ -6,7 +6,7 @@
  * The prediction cache is cleared before each phase so every phase infers everything. Prints both times, their
  * ratio (goal ≤ 1.1×), images/s per worker, and the speed-up of two workers over one; the last line is JSON.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { selectBackend } from '../worker/backend.js';
 import { createCrossfixWorker } from '../worker/main.js';
 import { startRun } from '../cli/run.js';
 import { zooModelDirs } from '../cli/demo.js';
+import { spawnWorker } from '../cli/spawn-worker.js';
 import { writeFashionMnistSubset } from '../test/helpers/fixtures.js';
 
 interface Setup {
@@ -62,12 +63,7 @@ async function inProcess(s: Setup, dataset: string): Promise<number> {
 
 function startWorkers(count: number, config: Config): Promise<ChildProcess[]> {
   const env = { ...process.env, CROSSFIX_S3_BUCKET: config.s3.bucket, CROSSFIX_INFERENCE_QUEUE: config.inferenceQueue };
-  return Promise.all(Array.from({ length: count }, () => new Promise<ChildProcess>((ready, fail) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'crossfix.js'), 'worker', '--queue', 'inference'],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => /serving inference/.test(d.toString()) && ready(child));
-    child.once('exit', (code) => fail(new Error(`bench: inference worker exited with ${code}`)));
-  })));
+  return Promise.all(Array.from({ length: count }, () => spawnWorker('inference', { env })));
 }
 
 /** M models × S shards through Temporal with `workers` inference worker processes. */

@@ -4,7 +4,6 @@
  * child processes, runs every zoo model over every shard, and prints accuracies, outputs and the Web UI URL.
  * A second demo reuses the dataset, the registrations and the prediction cache.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,12 +29,6 @@ export async function zooModelDirs(root: string): Promise<string[]> {
   return names.map((n) => join(dir, n));
 }
 
-function startInferenceWorkers(root: string, count: number): ChildProcess[] {
-  return Array.from({ length: count }, () =>
-    spawn(process.execPath, [join(root, 'bin', 'crossfix.js'), 'worker', '--queue', 'inference'],
-      { stdio: ['ignore', 'ignore', 'inherit'], env: process.env }));
-}
-
 /** Runs the demo end to end; see the file comment. */
 export async function demo(opts: DemoOptions): Promise<void> {
   const [{ stackUp, REPO_ROOT }, { S3Store }, { loadManifestIfPresent, ingestCommand }, { addModel }] = await Promise.all([
@@ -57,7 +50,14 @@ export async function demo(opts: DemoOptions): Promise<void> {
   for (const dir of await zooModelDirs(REPO_ROOT)) models.push((await addModel(store, dir, { replace: true })).name);
   say(`registered ${models.length} models: ${models.join(', ')}`);
 
-  const children = startInferenceWorkers(REPO_ROOT, opts.workers ?? 2);
+  const { spawnWorker } = await import('./spawn-worker.js');
+  const started = await Promise.allSettled(Array.from({ length: opts.workers ?? 2 }, () => spawnWorker('inference', { echo: true })));
+  const children = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const c of children) c.kill('SIGTERM');
+    throw failed.reason;
+  }
   try {
     await runWithAnalysisWorker(opts, dataset, models, status[0]!.url);
   } finally {
@@ -66,13 +66,13 @@ export async function demo(opts: DemoOptions): Promise<void> {
 }
 
 async function runWithAnalysisWorker(opts: DemoOptions, dataset: string, models: string[], ui: string): Promise<void> {
-  const [{ createCrossfixWorker }, { connectClient }, { startRun, followRun, formatProgress }] = await Promise.all([
+  const [{ createCrossfixWorker }, { connectClient }, { startRun, followRun, formatProgress, newRunId }] = await Promise.all([
     import('../worker/main.js'), import('../infra/temporal.js'), import('./run.js')]);
   const worker = await createCrossfixWorker({ kind: 'analysis', config: opts.config });
   const running = worker.run();
   try {
     const client = await connectClient(opts.config.temporal);
-    const runId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+    const runId = newRunId('demo');
     const handle = await startRun(client, opts.config, { runId, dataset, models });
     say(`run ${runId} started: ${ui}/namespaces/${opts.config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
     let last = '';

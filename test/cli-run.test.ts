@@ -3,7 +3,6 @@
  * models, start `crossfix worker` processes for both queues, `run --wait --json`, then `status --json`.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../infra/config.js';
 import { REPO_ROOT } from '../infra/stack.js';
 import { S3Store } from '../infra/store.js';
+import { spawnWorker } from '../cli/spawn-worker.js';
 import { crossfix } from './helpers/cli.js';
 import { writeFashionMnistSubset } from './helpers/fixtures.js';
 import { ensureStack } from './helpers/stack.js';
@@ -25,19 +25,6 @@ async function pytorchCorrect(model: string, n: number): Promise<number> {
     const cells = line.split(',');
     return cells[1] === cells.at(-1);
   }).length;
-}
-
-function startWorker(queue: string, env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((ready, fail) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'crossfix.js'), 'worker', '--queue', queue],
-      { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes(`serving ${queue}`)) ready(child);
-    });
-    child.once('exit', (code) => fail(new Error(`worker ${queue} exited with ${code}: ${err}`)));
-  });
 }
 
 test('ingest, models add, worker and run --wait work together from the command line', async (t) => {
@@ -56,7 +43,8 @@ test('ingest, models add, worker and run --wait work together from the command l
     t.is(add.code, 0, add.stderr);
   }
 
-  const workers = await Promise.all([startWorker('inference', env), startWorker('analysis', env)]);
+  const workerEnv = { ...process.env, ...env };
+  const workers = await Promise.all([spawnWorker('inference', { env: workerEnv }), spawnWorker('analysis', { env: workerEnv })]);
   try {
     const run = await crossfix(['run', '--dataset', 'fm300', '--models', MODELS.join(','), '--run-id', `cli-${tag}`,
       '--wait', '--json'], env);

@@ -3,7 +3,7 @@
  * order so that equal results give equal bytes. Rates are unrounded fractions in [0, 1].
  * Pure module.
  */
-import type { AnalysisResult, EnsembleResult, Interval, SubsetResult, TopClass } from '../types.js';
+import type { AnalysisResult, EnsembleResult, Interval, PairResult, SubsetResult, TopClass } from '../types.js';
 
 /** Version tag of the summary layout. */
 export const SUMMARY_FORMAT = 'crossfix-analysis-summary/1';
@@ -15,17 +15,8 @@ export interface SummaryModel {
   accuracyCi?: Interval;
 }
 
-export interface SummaryPair {
-  base: string;
-  corrector: string;
-  baseErrors: number;
-  corrected: number;
-  potentialCorrectionRate: number;
-  unionCorrect: number;
-  virtualAccuracy: number;
-  potentialCorrectionRateCi?: Interval;
-  virtualAccuracyCi?: Interval;
-}
+/** A pair as summary.json writes it: the engine's PairResult, intervals omitted when not computed. */
+export type SummaryPair = PairResult;
 
 export interface Summary {
   format: typeof SUMMARY_FORMAT;
